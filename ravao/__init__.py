@@ -1,0 +1,1 @@
+"""ravao: entry/exit control by QR code, health declarations and contact tracing."""
