@@ -1,0 +1,314 @@
+"""Vietnam's administrative units, loaded from the `vietnamadminunits` data package.
+
+Source
+    `vietnamadminunits` 1.0.4 (MIT licence, a pinned dependency) ships an SQLite file,
+    `vietnamadminunits/data/dataset.db`, with two tables that we read directly with `sqlite3`:
+
+    * `admin_units_legacy`: the three-level map in force until 30 June 2025 (province → district → ward):
+      63 provinces, 696 districts, 10,035 communes, wards and towns. The table has 10,040 rows because five
+      island districts with no commune at all (Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo) appear once
+      each with an empty ward.
+    * `admin_units`: the two-level map since 1 July 2025 (province → ward): 34 provinces, 3,321 units.
+
+    We do not import the package itself: its `__init__` loads the address parsers (numpy and more, about a
+    third of a second), and all we need is the file, so it is located with `importlib.util.find_spec`, which
+    finds a package without running it.
+
+    The legacy table is the package's "before July 2025" map, which includes the mergers of 2019-2025 and is
+    therefore not the map "as of 2021" everywhere: for example Thạch Thất district (Hà Nội) has 1 town +
+    19 communes here, while the product brief counts 1 town + 22 communes in 2021. We use the package's data
+    as it is rather than patching it by hand; the scheme keeps the name "2021" because that is the map the
+    product's demo and users know as "with districts".
+
+Code scheme
+    `AdminUnit.code` is the official GSO code of the unit, prefixed with the scheme: "v2021-01" (Hà Nội),
+    "v2021-276" (Thạch Thất), "v2021-09955" (Thị trấn Liên Quan), "v2025-01", "v2025-00004". GSO codes are
+    nationally unique within a level and the levels have different lengths (2, 3 and 5 digits), so the
+    prefix alone keeps the two maps apart — the 2025 map reuses many 2021 codes for different territories,
+    so an unprefixed code would silently mix them. The "v" avoids "2021-01" reading as a date.
+
+    `path` follows the parent chain with the scheme as its first segment: "2021/01/276/09955/" and
+    "2025/01/00004/". The scheme segment matters for the same reason: without it "every commune under
+    Hà Nội 2021" (a prefix query on "01/") would also return the communes of Hà Nội 2025.
+
+Names
+    `name` is the package's full name in NFC ("Xã Hạ Bằng", "Thị trấn Liên Quan", "Huyện Thạch Thất",
+    "Thành phố Hà Nội"): it is what people write on forms and it keeps "Phường Thạch Thất" apart from
+    "Huyện Thạch Thất" in a select box. `unit_type` is the word the package gives for the type ("Xã",
+    "Thị trấn", "Phường", "Đặc khu", "Huyện", "Quận", "Thị xã", "Thành phố", "Tỉnh").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from ravao.lib.text import fold, nfc
+from ravao.places.models import AdminUnit
+
+Scheme = Literal["2021", "2025"]
+SCHEMES: tuple[Scheme, ...] = ("2021", "2025")
+
+Level = AdminUnit.Level
+# Parents before children, so a child's parent id is known when it is written.
+LEVEL_ORDER: tuple[str, ...] = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
+_FIELDS = ("name", "unit_type", "level", "parent_id", "path")
+_BATCH = 1000  # Rows per INSERT: well under SQLite's bound-parameter limit (7 columns x 1000 rows).
+
+
+def dataset_path() -> Path:
+    """The package's SQLite file, found without importing the package (see the module docstring)."""
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("The vietnamadminunits package is not installed.")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "dataset.db"
+    if not path.is_file():
+        raise RuntimeError(f"vietnamadminunits has no data file at {path}.")
+    return path
+
+
+def unit_code(scheme: Scheme, gso_code: str) -> str:
+    return f"v{scheme}-{gso_code}"
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A unit as the package describes it, before it becomes a row."""
+
+    code: str
+    name: str
+    unit_type: str
+    level: str
+    parent_code: str | None
+    path: str
+
+
+@dataclass
+class LoadReport:
+    scheme: Scheme
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Units of each level present in the loaded selection of the data package.
+    by_level: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def __str__(self) -> str:
+        levels = ", ".join(f"{count} {level}" for level, count in self.by_level.items())
+        return (
+            f"Scheme {self.scheme}: {self.total} units ({levels}); "
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged."
+        )
+
+
+def _placeholders(values: Collection[str]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _read_units(
+    scheme: Scheme, province_codes: list[str] | None, district_codes: list[str] | None
+) -> dict[str, list[_Unit]]:
+    """Units of the selection by level, parents included, each level in code order."""
+    if scheme == "2021":
+        columns = (
+            "province, provinceShort, provinceCode, district, districtType, districtCode, "
+            "ward, wardType, wardCode"
+        )
+        table = "admin_units_legacy"
+    else:
+        columns = "province, provinceShort, provinceCode, NULL, NULL, NULL, ward, wardType, wardCode"
+        table = "admin_units"
+    where: list[str] = []
+    params: list[str] = []
+    if province_codes:
+        where.append(f"provinceCode IN ({_placeholders(province_codes)})")
+        params += province_codes
+    if district_codes:
+        where.append(f"districtCode IN ({_placeholders(district_codes)})")
+        params += district_codes
+    sql = f"SELECT {columns} FROM {table}"  # noqa: S608 -- table and columns are constants, values are bound
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY provinceCode, " + ("districtCode, " if scheme == "2021" else "") + "wardCode"
+
+    # Read-only URI: the file lives in site-packages and must never be written (nor a journal created).
+    connection = sqlite3.connect(f"{dataset_path().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(sql, params).fetchall()
+    finally:
+        connection.close()
+
+    found: dict[str, dict[str, _Unit]] = {level: {} for level in LEVEL_ORDER}
+    for province, province_short, p_code, district, district_type, d_code, ward, ward_type, w_code in rows:
+        province_name = nfc(province)
+        # The table has no province type; it is the full name without the short one ("Thành phố", "Tỉnh").
+        province_type = nfc(province_name.removesuffix(nfc(province_short)))
+        p_path = f"{scheme}/{p_code}/"
+        found[Level.PROVINCE].setdefault(
+            p_code,
+            _Unit(unit_code(scheme, p_code), province_name, province_type, Level.PROVINCE, None, p_path),
+        )
+        parent_code, parent_path = unit_code(scheme, p_code), p_path
+        if d_code:
+            d_path = f"{p_path}{d_code}/"
+            found[Level.DISTRICT].setdefault(
+                d_code,
+                _Unit(
+                    unit_code(scheme, d_code), nfc(district), nfc(district_type or ""), Level.DISTRICT,
+                    parent_code, d_path,
+                ),
+            )
+            parent_code, parent_path = unit_code(scheme, d_code), d_path
+        if w_code:  # Island districts have a row with no ward.
+            found[Level.COMMUNE].setdefault(
+                w_code,
+                _Unit(
+                    unit_code(scheme, w_code), nfc(ward), nfc(ward_type or ""), Level.COMMUNE,
+                    parent_code, f"{parent_path}{w_code}/",
+                ),
+            )
+    return {level: list(units.values()) for level, units in found.items()}
+
+
+def _normalise_codes(codes: Collection[str] | None, width: int, what: str) -> list[str] | None:
+    """Accept "1" for "01" and "276 " for "276" from a command line; reject anything that is not a code."""
+    if not codes:
+        return None
+    result = []
+    for code in codes:
+        code = str(code).strip()
+        if not code.isdigit() or len(code) > width:
+            raise ValueError(f"Not a {what} code: {code!r} (expected up to {width} digits).")
+        result.append(code.zfill(width))
+    return sorted(set(result))
+
+
+@transaction.atomic
+def load_units(
+    *,
+    scheme: Scheme,
+    province_codes: Collection[str] | None = None,
+    district_codes: Collection[str] | None = None,
+) -> LoadReport:
+    """Create or update the units of `scheme`, optionally only some provinces or districts (and their
+    parents). Idempotent: a second run writes nothing. Units no longer in the package are left alone,
+    since venues may point at them (the foreign key protects them)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"Unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}.")
+    provinces = _normalise_codes(province_codes, 2, "province")
+    districts = _normalise_codes(district_codes, 3, "district")
+    if districts and scheme == "2025":
+        raise ValueError("The 2025 map has no districts; select provinces instead.")
+
+    units = _read_units(scheme, provinces, districts)
+    seen_provinces = {u.code for u in units[Level.PROVINCE]}
+    seen_districts = {u.code for u in units[Level.DISTRICT]}
+    missing = [c for c in provinces or () if unit_code(scheme, c) not in seen_provinces]
+    missing += [c for c in districts or () if unit_code(scheme, c) not in seen_districts]
+    if missing:
+        raise ValueError(
+            f"Not in the {scheme} map (or not inside the selected provinces): {', '.join(missing)}."
+        )
+
+    report = LoadReport(scheme=scheme)
+    prefix = unit_code(scheme, "")
+    ids: dict[str, int] = {}
+    for level in LEVEL_ORDER:
+        wanted = units[level]
+        if scheme == "2021" or level != Level.DISTRICT:  # "0 districts" would suggest missing data.
+            report.by_level[str(level)] = len(wanted)
+        if not wanted:
+            continue
+        # One read of the level in this scheme beats a 10,000-parameter IN; it is at most ~10,000 short rows.
+        existing = {
+            row[0]: row[1:]
+            for row in AdminUnit.objects.filter(level=level, code__startswith=prefix).values_list(
+                "code", "id", *_FIELDS
+            )
+        }
+        to_write: list[AdminUnit] = []
+        for unit in wanted:
+            parent_id = ids[unit.parent_code] if unit.parent_code else None
+            values = (unit.name, unit.unit_type, unit.level, parent_id, unit.path)
+            current = existing.get(unit.code)
+            if current is None:
+                report.created += 1
+            elif tuple(current[1:]) != values:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+                continue
+            to_write.append(AdminUnit(code=unit.code, **dict(zip(_FIELDS, values, strict=True))))
+        if to_write:
+            # An upsert on `code` rather than bulk_update: one INSERT … ON CONFLICT per batch instead of a
+            # CASE per changed field, and a unit created concurrently is updated instead of failing.
+            AdminUnit.objects.bulk_create(
+                to_write,
+                batch_size=_BATCH,
+                update_conflicts=True,
+                unique_fields=["code"],
+                update_fields=[f.removesuffix("_id") for f in _FIELDS],
+            )
+        # The ids of this level, for the next level's parent_id (bulk_create does not set them everywhere).
+        ids.update(
+            AdminUnit.objects.filter(level=level, code__startswith=prefix).values_list("code", "id")
+        )
+    return report
+
+
+def communes_of(unit: AdminUnit) -> QuerySet[AdminUnit]:
+    """The communes, wards and towns under `unit` (itself if it is one), in code order."""
+    return AdminUnit.objects.filter(level=Level.COMMUNE, path__startswith=unit.path).order_by("path")
+
+
+Choice = tuple[int, str]
+GroupedChoice = tuple[str, list[Choice]]
+
+
+def _by_name(units: Iterable[AdminUnit]) -> list[AdminUnit]:
+    # Alphabetical on the name without its type ("Hạ Bằng", not "Xã Hạ Bằng"), folded so that a reader
+    # scanning for "Dai Dong" finds "Đại Đồng" among the D's; the full name breaks ties.
+    def key(unit: AdminUnit) -> tuple[str, str]:
+        short = unit.name.removeprefix(unit.unit_type).strip() if unit.unit_type else unit.name
+        return fold(short), unit.name
+
+    return sorted(units, key=key)
+
+
+def unit_choices_for_select(root: AdminUnit) -> list[Choice | GroupedChoice]:
+    """Choices for a select box of the communes under `root`, in Django's `choices` format.
+
+    Under a province that still has districts (the 2021 map) the communes are grouped by district
+    (`<optgroup>`), because 400 communes in one flat list are unusable and a district is how people
+    locate a commune. Under a district, or a province of the 2025 map, the list is flat."""
+    communes = list(communes_of(root))
+    if root.level != Level.PROVINCE:
+        return [(u.pk, u.name) for u in _by_name(communes)]
+    districts = {
+        u.pk: u for u in AdminUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path)
+    }
+    if not districts:
+        return [(u.pk, u.name) for u in _by_name(communes)]
+    grouped: dict[int, list[AdminUnit]] = {pk: [] for pk in districts}
+    loose: list[AdminUnit] = []  # Not in the package's data; kept selectable rather than hidden.
+    for commune in communes:
+        if commune.parent_id in grouped:
+            grouped[commune.parent_id].append(commune)
+        else:
+            loose.append(commune)
+    choices: list[Choice | GroupedChoice] = [
+        (district.name, [(u.pk, u.name) for u in _by_name(grouped[district.pk])])
+        for district in _by_name(districts.values())
+        if grouped[district.pk]  # Island districts with no commune would be empty groups.
+    ]
+    return choices + [(u.pk, u.name) for u in _by_name(loose)]
