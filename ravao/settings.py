@@ -168,3 +168,6 @@ RAVAO_TYPICAL_STAY_MINUTES = {
         "other": 60,
     }.items()
 }
+CSRF_FAILURE_VIEW = "ravao.views.csrf_failure"
+# Bumped with each release so the service worker drops its old cache.
+RAVAO_ASSET_VERSION = "0.1.0-1"

@@ -66,6 +66,8 @@ class Device(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
     forgotten_at = models.DateTimeField(null=True, blank=True)
+    # True for the device that created the person; only it sees the person's whole history.
+    is_owner = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["created_at"], name="device_created")]

@@ -79,9 +79,11 @@ class QrPlacement:
     module: float
 
 
-def venue_poster_pdf(venue: Venue, *, areas: Iterable[Area] | None = None) -> bytes:
+def venue_poster_pdf(
+    venue: Venue, *, areas: Iterable[Area] | None = None, include_entrance: bool = True
+) -> bytes:
     """The venue's entrance poster, then one poster per area given (each with the area's own code)."""
-    pages = [_entrance_page(venue)]
+    pages = [_entrance_page(venue)] if include_entrance else []
     for area in areas or ():
         if area.venue_id != venue.pk:
             raise ValueError(f"Area {area.pk} does not belong to venue {venue.pk}.")
@@ -93,6 +95,8 @@ def venue_poster_pdf(venue: Venue, *, areas: Iterable[Area] | None = None) -> by
                 venue_code=venue.code,
             )
         )
+    if not pages:
+        raise ValueError("No poster page to print.")
     return _render(pages, title=nfc(venue.name))
 
 

@@ -1,0 +1,71 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from ravao.accounts.models import User
+from ravao.accounts.services import normalise_login
+from ravao.lib.text import nfc
+
+LOGIN_ERROR = _("Enter a Vietnamese phone number (0912 345 678) or an email address.")
+
+
+class LoginField(forms.CharField):
+    def clean(self, value: Any) -> str:
+        raw = super().clean(value)
+        login = normalise_login(raw)
+        if login is None:
+            raise forms.ValidationError(LOGIN_ERROR)
+        return login
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label=_("Your full name"), max_length=120)
+    login = LoginField(label=_("Phone number or email"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean_full_name(self) -> str:
+        return nfc(self.cleaned_data["full_name"])
+
+    def clean_login(self) -> str:
+        login: str = self.cleaned_data["login"]
+        if User.objects.filter(username=login).exists():
+            raise forms.ValidationError(_("An account with this phone number or email already exists."))
+        return login
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, password2 = data.get("password"), data.get("password2")
+        if password and password2 and password != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password:
+            user = User(username=data.get("login", ""), full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, accepting a phone number in any common spelling."""
+
+    def clean_username(self) -> str:
+        raw = self.cleaned_data.get("username", "")
+        return normalise_login(raw) or raw.strip().lower()
+
+
+class AcceptInvitationForm(forms.Form):
+    password = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, login: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.login = login
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        password_validation.validate_password(password, User(username=self.login))
+        return password

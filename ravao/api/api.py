@@ -1,0 +1,137 @@
+"""The JSON API under /api/v1/ (django-ninja). Routers and schemas only: the work is done by the
+same services and selectors the pages use."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.security import APIKeyCookie
+
+from ravao.checkins.models import CheckIn
+from ravao.checkins.selectors import person_visits
+from ravao.checkins.services import checkin_create
+from ravao.people.devices import COOKIE_NAME, device_from_request
+from ravao.people.models import Device
+from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
+from ravao.places.models import Venue
+from ravao.places.selectors import scan_target
+
+api = NinjaAPI(
+    title="ravao API",
+    version="1",
+    description="Check-in, venues and (for officials, later) tracing. Times are ISO 8601 with offset.",
+    urls_namespace="api",
+)
+
+
+class DeviceCookie(APIKeyCookie):
+    """The visitor's remembered device (the same signed cookie as the pages); CSRF-checked."""
+
+    param_name = COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Device | None:
+        return device_from_request(request)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class VenueOut(Schema):
+    code: str
+    name: str
+    kind: str
+    address: str
+    area: str | None
+    accepting: bool
+
+
+class CheckInIn(Schema):
+    poster_code: str
+    client_id: uuid.UUID
+
+
+class CheckInOut(Schema):
+    client_id: uuid.UUID
+    venue: str
+    area: str | None
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    checked_out_estimated: bool
+    status: str
+    created: bool
+
+
+def _checkin_out(checkin: CheckIn, *, status: str, created: bool) -> dict[str, Any]:
+    return {
+        "client_id": checkin.client_id,
+        "venue": checkin.venue.name,
+        "area": checkin.area.name if checkin.area else None,
+        "checked_in_at": checkin.checked_in_at,
+        "checked_out_at": checkin.checked_out_at,
+        "checked_out_estimated": checkin.checked_out_estimated,
+        "status": status,
+        "created": created,
+    }
+
+
+@api.get("/scan/{code}", response={200: VenueOut, 404: ErrorOut}, tags=["check-in"])
+def scan_info(request: HttpRequest, code: str) -> tuple[int, dict[str, Any]]:
+    """What a poster code points at, for a client that renders its own page."""
+    target = scan_target(code)
+    if target is None:
+        return 404, {"code": "unknown_code", "message": "This code is unknown or was replaced."}
+    venue, area = target
+    return 200, {
+        "code": venue.code,
+        "name": venue.name,
+        "kind": venue.kind,
+        "address": venue.address,
+        "area": area.name if area else None,
+        "accepting": venue.status == Venue.Status.ACTIVE,
+    }
+
+
+@api.post(
+    "/checkins",
+    auth=DeviceCookie(),
+    response={200: CheckInOut, 201: CheckInOut, 404: ErrorOut, 409: ErrorOut},
+    tags=["check-in"],
+)
+def create_checkin(request: HttpRequest, payload: CheckInIn) -> tuple[int, dict[str, Any]]:
+    """One-tap check-in of a remembered device with a fresh declaration. Idempotent on client_id:
+    a replay answers 200 with the first check-in, a new one 201."""
+    device: Device = request.auth  # type: ignore[attr-defined]
+    target = scan_target(payload.poster_code)
+    if target is None:
+        return 404, {"code": "unknown_code", "message": "This code is unknown or was replaced."}
+    venue, area = target
+    if venue.status != Venue.Status.ACTIVE:
+        return 409, {"code": "venue_inactive", "message": "This venue does not accept check-ins now."}
+    person = device.person
+    now = timezone.now()
+    declaration = person_latest_declaration(person)
+    if not declaration_is_fresh(declaration, now=now):
+        return 409, {"code": "declaration_stale", "message": "Re-confirm your health declaration first."}
+    status = person_status(person, declaration, now=now)
+    checkin, created = checkin_create(
+        person=person, venue=venue, area=area, method=CheckIn.Method.SELF_SCAN, at=now,
+        client_id=payload.client_id, device=device, status_at_entry=status,
+    )
+    if checkin.person_id != person.pk:
+        # Someone else's client_id: answer as if unknown rather than reveal another visit.
+        return 409, {"code": "client_id_taken", "message": "Use a new client_id."}
+    return (201 if created else 200), _checkin_out(checkin, status=status, created=created)
+
+
+@api.get("/me/visits", auth=DeviceCookie(), response=list[CheckInOut], tags=["personal"])
+def my_visits(request: HttpRequest) -> list[dict[str, Any]]:
+    device: Device = request.auth  # type: ignore[attr-defined]
+    return [
+        _checkin_out(v, status=v.status_at_entry, created=False)
+        for v in person_visits(device.person, device=device)[:200]
+    ]

@@ -1,0 +1,133 @@
+"""Writes of check-ins: entry, exit and estimated exits. Each service runs in one transaction."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ravao.checkins.models import CheckIn
+from ravao.people.models import Device, Person
+from ravao.places.models import Area, Shift, Venue
+
+
+def typical_stay(venue: Venue) -> timedelta:
+    minutes = venue.typical_stay_minutes or settings.RAVAO_TYPICAL_STAY_MINUTES.get(venue.kind, 60)
+    return timedelta(minutes=minutes)
+
+
+def estimate_end(*, venue: Venue, checked_in_at: datetime, shifts: list[Shift] | None = None) -> datetime:
+    """When a visit with no check-out most likely ended (BRIEF §3): the end of the shift it started
+    in, else the kind's typical stay, capped by the venue's closing time that day."""
+    local_in = timezone.localtime(checked_in_at)
+    for shift in shifts or []:
+        if shift.contains(local_in.time()):
+            end = local_in.replace(
+                hour=shift.ends_at.hour, minute=shift.ends_at.minute, second=0, microsecond=0
+            )
+            if end <= local_in:
+                end += timedelta(days=1)  # a night shift ends the next morning
+            return end
+    end = local_in + typical_stay(venue)
+    if venue.closes_at is not None:
+        closing = local_in.replace(
+            hour=venue.closes_at.hour, minute=venue.closes_at.minute, second=0, microsecond=0
+        )
+        if local_in < closing < end:
+            end = closing
+    return end
+
+
+def _close_open_visits(*, person: Person, at: datetime, exclude_venue_id: int | None = None) -> None:
+    """Close the person's open visits: a check-in elsewhere means they left, at the latest, now.
+
+    The partial index `checkin_open` makes this a tiny lookup; a person rarely has more than one.
+    """
+    open_visits = CheckIn.objects.filter(person=person, checked_out_at__isnull=True).select_related("venue")
+    for visit in open_visits:
+        if visit.venue_id == exclude_venue_id:
+            # Moving to another area of the same venue: a real exit from the previous area.
+            visit.checked_out_at = max(at, visit.checked_in_at)
+            visit.checked_out_estimated = False
+        else:
+            estimate = estimate_end(
+                venue=visit.venue, checked_in_at=visit.checked_in_at, shifts=list(visit.venue.shifts.all())
+            )
+            visit.checked_out_at = max(min(estimate, at), visit.checked_in_at)
+            visit.checked_out_estimated = True
+        visit.save(update_fields=["checked_out_at", "checked_out_estimated"])
+
+
+def checkin_create(
+    *,
+    person: Person,
+    venue: Venue,
+    area: Area | None,
+    method: str,
+    at: datetime,
+    client_id: uuid.UUID,
+    device: Device | None = None,
+    status_at_entry: str = "",
+) -> tuple[CheckIn, bool]:
+    """Record an entry. Returns (check-in, created). The same client_id twice gives the first row back,
+    so a double tap or a retried request is recorded once."""
+    try:
+        with transaction.atomic():
+            _close_open_visits(person=person, at=at, exclude_venue_id=venue.pk)
+            checkin = CheckIn.objects.create(
+                client_id=client_id,
+                person=person,
+                venue=venue,
+                area=area,
+                method=method,
+                checked_in_at=at,
+                device=device,
+                status_at_entry=status_at_entry,
+            )
+    except IntegrityError:
+        # The client_id exists: a replay. Everything above was rolled back with the savepoint.
+        return CheckIn.objects.get(client_id=client_id), False
+    return checkin, True
+
+
+@transaction.atomic
+def checkin_checkout(*, checkin: CheckIn, at: datetime) -> CheckIn:
+    """A real exit (button, second scan, gate). An already closed visit is left as it was."""
+    if checkin.checked_out_at is None:
+        checkin.checked_out_at = max(at, checkin.checked_in_at)
+        checkin.checked_out_estimated = False
+        checkin.save(update_fields=["checked_out_at", "checked_out_estimated"])
+    return checkin
+
+
+def checkins_close_stale(*, now: datetime, batch_size: int = 1000) -> int:
+    """Give every open visit whose estimated end has passed that end, marked as estimated.
+    Run by `ravao close_visits` (cron, e.g. every 15 minutes). Returns how many were closed."""
+    closed = 0
+    # Nobody stays longer than a day: only visits older than the shortest possible stay are candidates.
+    horizon = now - timedelta(minutes=min(settings.RAVAO_TYPICAL_STAY_MINUTES.values()))
+    candidates = (
+        CheckIn.objects.filter(checked_out_at__isnull=True, checked_in_at__lt=horizon)
+        .select_related("venue")
+        .order_by("pk")
+    )
+    shifts_cache: dict[int, list[Shift]] = {}
+    last_pk = 0
+    while True:
+        # Keyset pagination: each batch is its own short transaction, so a big backlog never holds locks.
+        batch = list(candidates.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return closed
+        with transaction.atomic():
+            for visit in batch:
+                if visit.venue_id not in shifts_cache:
+                    shifts_cache[visit.venue_id] = list(visit.venue.shifts.all())
+                end = estimate_end(
+                    venue=visit.venue, checked_in_at=visit.checked_in_at, shifts=shifts_cache[visit.venue_id]
+                )
+                if end <= now:
+                    closed += CheckIn.objects.filter(pk=visit.pk, checked_out_at__isnull=True).update(
+                        checked_out_at=end, checked_out_estimated=True
+                    )
+        last_pk = batch[-1].pk

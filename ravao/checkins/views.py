@@ -1,0 +1,186 @@
+"""The public check-in pages (J2, J3): the poster's short URL, the confirmation, the check-out.
+
+These pages are for visitors with no account: who they are comes from the remembered device cookie.
+They are kept light (one stylesheet, one small script, both cached) for cheap phones on 3G.
+"""
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ravao.checkins.models import CheckIn
+from ravao.checkins.selectors import open_visit_at
+from ravao.checkins.services import checkin_checkout, checkin_create
+from ravao.people.devices import device_from_request, remember_device
+from ravao.people.forms import DeclarationForm, ProfileForm
+from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
+from ravao.people.services import Answers, declaration_submit, device_register, person_register
+from ravao.places.models import Area, Venue
+from ravao.places.selectors import scan_target
+
+
+def _parse_client_id(raw: str | None) -> uuid.UUID:
+    """The page embeds a fresh id; a missing or malformed one gets a new id (no idempotency then)."""
+    try:
+        return uuid.UUID(raw or "")
+    except ValueError:
+        return uuid.uuid4()
+
+
+def _confirmation(
+    request: HttpRequest, checkin: CheckIn, *, person: Person, status: str, created: bool = True
+) -> HttpResponse:
+    return render(
+        request,
+        "checkins/confirmation.html",
+        {"checkin": checkin, "person": person, "status": status, "just_created": created},
+    )
+
+
+def _record(
+    request: HttpRequest,
+    *,
+    venue: Venue,
+    area: Area | None,
+    person: Person,
+    device: Device,
+    declaration: HealthDeclaration,
+) -> HttpResponse:
+    now = timezone.now()
+    status = person_status(person, declaration, now=now)
+    checkin, _created = checkin_create(
+        person=person,
+        venue=venue,
+        area=area,
+        method=CheckIn.Method.SELF_SCAN,
+        at=now,
+        client_id=_parse_client_id(request.POST.get("client_id")),
+        device=device,
+        status_at_entry=status,
+    )
+    checkin.venue, checkin.area = venue, area  # already loaded; saves two queries on a replay
+    return _confirmation(request, checkin, person=person, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, code: str) -> HttpResponse:
+    """The page behind a poster's QR code. What it offers depends on who scans:
+    a new device → profile + declaration; a known one → one tap (or a one-tap re-confirmation of an
+    old declaration); someone already inside → check out."""
+    target = scan_target(code)
+    if target is None:
+        return render(request, "checkins/unknown_code.html", {"code": code}, status=404)
+    venue, area = target
+    if venue.status != Venue.Status.ACTIVE:
+        return render(request, "checkins/venue_inactive.html", {"venue": venue}, status=409)
+    device = device_from_request(request)
+    if device is None:
+        return _first_visit(request, venue=venue, area=area)
+    person = device.person
+    now = timezone.now()
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    inside = open_visit_at(person, venue_id=venue.pk)
+
+    if action == "checkout":
+        if inside is None:
+            return render(request, "checkins/left.html", {"venue": venue, "checkin": None})
+        checkin_checkout(checkin=inside, at=now)
+        return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
+
+    declaration = person_latest_declaration(person)
+    if action == "checkin" and declaration_is_fresh(declaration, now=now):
+        assert declaration is not None
+        return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
+    if action == "reconfirm" and declaration is not None:
+        declaration = declaration_submit(person=person, answers=Answers.from_declaration(declaration), now=now)
+        return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
+    form = DeclarationForm(request.POST if action == "update" else None, initial=_initial(declaration))
+    if action == "update" and form.is_valid():
+        with transaction.atomic():
+            declaration = declaration_submit(person=person, answers=form.answers(), now=now)
+        return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
+
+    context: dict[str, Any] = {
+        "venue": venue,
+        "area": area,
+        "person": person,
+        "form": form,
+        "client_id": uuid.uuid4(),
+        "inside": inside if inside and inside.area_id == (area.pk if area else None) else None,
+        "declaration": declaration,
+        "fresh": declaration_is_fresh(declaration, now=now),
+        "status": person_status(person, declaration, now=now),
+        "show_form": action == "update" or declaration is None,
+    }
+    return render(request, "checkins/known_visitor.html", context, status=400 if form.errors else 200)
+
+
+def _initial(declaration: HealthDeclaration | None) -> dict[str, Any]:
+    if declaration is None:
+        return {}
+    return dict(Answers.from_declaration(declaration).__dict__)
+
+
+def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> HttpResponse:
+    near = venue.commune.parent if venue.commune_id else None
+    if request.method == "POST":
+        profile_form = ProfileForm(request.POST, near=near)
+        declaration_form = DeclarationForm(request.POST)
+        if profile_form.is_valid() and declaration_form.is_valid():
+            now = timezone.now()
+            with transaction.atomic():
+                person, created = person_register(profile=profile_form.profile())
+                device = device_register(person=person, owner=created)
+                declaration = declaration_submit(person=person, answers=declaration_form.answers(), now=now)
+                response = _record(
+                    request, venue=venue, area=area, person=person, device=device, declaration=declaration
+                )
+            remember_device(response, device)
+            return response
+        status = 400
+    else:
+        profile_form, declaration_form, status = ProfileForm(near=near), DeclarationForm(), 200
+    context = {
+        "venue": venue,
+        "area": area,
+        "profile_form": profile_form,
+        "form": declaration_form,
+        "client_id": request.POST.get("client_id") or uuid.uuid4(),
+    }
+    return render(request, "checkins/first_visit.html", context, status=status)
+
+
+def _own_checkin(request: HttpRequest, client_id: uuid.UUID) -> tuple[CheckIn, Device]:
+    """A check-in is visible only to the device's person (404 otherwise, like a missing one)."""
+    device = device_from_request(request)
+    if device is None:
+        raise Http404
+    checkin = (
+        CheckIn.objects.select_related("venue", "area")
+        .filter(client_id=client_id, person_id=device.person_id)
+        .first()
+    )
+    if checkin is None:
+        raise Http404
+    return checkin, device
+
+
+@require_http_methods(["GET"])
+def confirmation(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    checkin, device = _own_checkin(request, client_id)
+    person = device.person
+    status = person_status(person, person_latest_declaration(person), now=timezone.now())
+    return _confirmation(request, checkin, person=person, status=status, created=False)
+
+
+@require_POST
+def checkout(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    checkin, _device = _own_checkin(request, client_id)
+    checkin_checkout(checkin=checkin, at=timezone.now())
+    return render(request, "checkins/left.html", {"venue": checkin.venue, "checkin": checkin})

@@ -1,0 +1,61 @@
+"""Reads of personal data. Views and other apps read persons only through these functions."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.people.status import StatusFacts, colour_for
+
+
+def device_by_key(key: str) -> Device | None:
+    """The remembered device and its person in one query, or None for an unknown or forgotten device."""
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return None
+    return (
+        Device.objects.select_related("person")
+        .filter(key=key, forgotten_at__isnull=True)
+        .first()
+    )
+
+
+def person_latest_declaration(person: Person) -> HealthDeclaration | None:
+    return HealthDeclaration.objects.filter(person=person).order_by("-created_at").first()
+
+
+def declaration_is_fresh(declaration: HealthDeclaration | None, *, now: datetime) -> bool:
+    if declaration is None:
+        return False
+    max_age = timedelta(hours=settings.RAVAO_DECLARATION_MAX_AGE_HOURS)
+    return now - declaration.created_at < max_age
+
+
+def person_status(person: Person, declaration: HealthDeclaration | None, *, now: datetime) -> str:
+    """The person's colour now: case status from tracing, then the declaration's answers and age."""
+    facts = StatusFacts(
+        case_confirmed=person.case_status == "case",
+        contact_followup=person.case_status == "contact",
+        any_symptom=bool(declaration and any(getattr(declaration, f) for f in declaration.SYMPTOM_FIELDS)),
+        risky_contact=bool(declaration and any(getattr(declaration, f) for f in declaration.CONTACT_FIELDS)),
+        fresh_declaration=declaration_is_fresh(declaration, now=now),
+    )
+    return colour_for(facts)
+
+
+def person_by_phone_or_id(*, phone: str | None, id_number: str | None) -> Person | None:
+    """De-duplication key of a person: the ID number first (stronger), then the phone."""
+    if id_number:
+        person = Person.objects.filter(id_number=id_number).first()
+        if person:
+            return person
+    if phone:
+        return Person.objects.filter(phone=phone).first()
+    return None
+
+
+def person_declarations(person: Person) -> QuerySet[HealthDeclaration]:
+    return HealthDeclaration.objects.filter(person=person).order_by("-created_at")

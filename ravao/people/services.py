@@ -1,0 +1,122 @@
+"""Writes of personal data: persons, devices, declarations. Each service is one transaction."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ravao.lib.text import fold, nfc
+from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.people.selectors import person_by_phone_or_id, person_status
+from ravao.places.models import AdminUnit
+
+
+@dataclass(frozen=True)
+class Profile:
+    full_name: str
+    phone: str | None
+    id_number: str | None
+    year_of_birth: int
+    sex: str
+    nationality: str
+    commune: AdminUnit | None
+    address: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Answers:
+    places_visited: str = ""
+    fever: bool = False
+    cough: bool = False
+    shortness_of_breath: bool = False
+    pneumonia: bool = False
+    sore_throat: bool = False
+    fatigue: bool = False
+    contact_case: bool = False
+    contact_abroad: bool = False
+    contact_symptomatic: bool = False
+    vaccine_doses: int | None = None
+    last_dose_date: date | None = None
+
+    @classmethod
+    def from_declaration(cls, declaration: HealthDeclaration) -> "Answers":
+        return cls(**{name: getattr(declaration, name) for name in cls.__dataclass_fields__})
+
+
+def _apply_profile(person: Person, profile: Profile) -> None:
+    person.full_name = nfc(profile.full_name)
+    person.name_folded = fold(profile.full_name)
+    person.phone = profile.phone or person.phone
+    person.id_number = profile.id_number or person.id_number
+    person.year_of_birth = profile.year_of_birth
+    person.sex = profile.sex
+    person.nationality = nfc(profile.nationality)
+    person.commune = profile.commune
+    person.address = nfc(profile.address)
+    person.email = profile.email.strip().lower()
+
+
+@transaction.atomic
+def person_register(*, profile: Profile) -> tuple[Person, bool]:
+    """Find the person by ID number or phone, or create them. Returns (person, created).
+
+    An existing person's profile is not overwritten here: whoever types a known phone number on a new
+    phone must not be able to rewrite that person's record (see device_register's `owner`).
+    """
+    existing = person_by_phone_or_id(phone=profile.phone, id_number=profile.id_number)
+    if existing is not None:
+        return existing, False
+    person = Person()
+    _apply_profile(person, profile)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        # Two first visits with the same phone raced; the other one won, use its row.
+        existing = person_by_phone_or_id(phone=profile.phone, id_number=profile.id_number)
+        if existing is None:
+            raise
+        return existing, False
+    return person, True
+
+
+@transaction.atomic
+def person_update_profile(*, person: Person, profile: Profile) -> Person:
+    _apply_profile(person, profile)
+    person.save()
+    return person
+
+
+def device_register(*, person: Person, owner: bool) -> Device:
+    """A new remembered browser. `owner` is True when this device created the person: only an owner
+    device sees the person's whole history; another device sees the visits it made itself."""
+    return Device.objects.create(person=person, is_owner=owner)
+
+
+def device_forget(*, device: Device) -> None:
+    device.forgotten_at = timezone.now()
+    device.save(update_fields=["forgotten_at"])
+
+
+def declaration_submit(
+    *, person: Person, answers: Answers, now: datetime, declared_by: Person | None = None
+) -> HealthDeclaration:
+    declaration = HealthDeclaration(
+        person=person,
+        declared_by=declared_by,
+        created_at=now,
+        consent=True,
+        places_visited=nfc(answers.places_visited),
+        **{k: v for k, v in answers.__dict__.items() if k != "places_visited"},
+    )
+    declaration.status = person_status(person, declaration, now=now)
+    declaration.save()
+    return declaration
+
+
+@transaction.atomic
+def person_delete(*, person: Person) -> None:
+    """The person asked to be forgotten: their check-ins, declarations and devices go with them."""
+    person.delete()

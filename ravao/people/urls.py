@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ravao.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("me/", views.me, name="me"),
+    path("me/declaration/", views.declaration_edit, name="declaration_edit"),
+    path("me/profile/", views.profile_edit, name="profile_edit"),
+    path("me/forget-device/", views.forget_device, name="forget_device"),
+    path("me/delete/", views.delete_profile, name="delete_profile"),
+]

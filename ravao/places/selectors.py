@@ -1,0 +1,33 @@
+"""Reads of venues and areas."""
+
+from django.db.models import QuerySet
+
+from ravao.places.models import AdminUnit, Area, Venue
+
+
+def scan_target(code: str) -> tuple[Venue, Area | None] | None:
+    """What a poster code points at: a venue's entrance or one of its areas. None for an unknown or
+    rotated code. Suspended and pending venues still resolve; the caller decides what to show."""
+    venue = Venue.objects.filter(qr_code=code).first()
+    if venue is not None:
+        return venue, None
+    area = Area.objects.select_related("venue").filter(qr_code=code).first()
+    if area is not None:
+        return area.venue, area
+    return None
+
+
+def venue_areas(venue: Venue) -> QuerySet[Area]:
+    return Area.objects.filter(venue=venue).select_related("parent").order_by("name")
+
+
+def communes_under(unit: AdminUnit) -> QuerySet[AdminUnit]:
+    return AdminUnit.objects.filter(path__startswith=unit.path, level=AdminUnit.Level.COMMUNE)
+
+
+def commune_choices(*, near: AdminUnit | None = None) -> QuerySet[AdminUnit]:
+    """Communes to offer in a select: those under `near` (a district or province), else all."""
+    units = AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE).select_related("parent")
+    if near is not None:
+        units = units.filter(path__startswith=near.path)
+    return units.order_by("name")

@@ -1,0 +1,57 @@
+"""Pages that belong to no domain: the home page, the PWA files, error pages."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from ravao.people.devices import device_from_request
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("places:dashboard")
+    return render(request, "home.html", {"has_device": device_from_request(request) is not None})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def manifest(request: HttpRequest) -> HttpResponse:
+    return render(request, "pwa/manifest.webmanifest", content_type="application/manifest+json")
+
+
+@require_GET
+@cache_control(max_age=0, no_cache=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    # Served from the root so its scope covers the whole site (a worker under /static/ could not).
+    response = render(request, "pwa/sw.js", {"version": settings.RAVAO_ASSET_VERSION},
+                      content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "pwa/offline.html")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/csrf.html", status=403)
