@@ -24,10 +24,12 @@ def check_secret_key(app_configs: Any, **kwargs: Any) -> list[Error]:
 def check_site_url(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
     problems: list[Error | Warning] = []
     if not settings.SITE_URL.startswith(("http://", "https://")):
-        problems.append(
-            Error("RAVAO_SITE_URL must start with http:// or https://.", id="ravao.E002")
-        )
-    elif not settings.DEBUG and settings.SITE_URL.startswith("http://") and "127.0.0.1" not in settings.SITE_URL:
+        problems.append(Error("RAVAO_SITE_URL must start with http:// or https://.", id="ravao.E002"))
+    elif (
+        not settings.DEBUG
+        and settings.SITE_URL.startswith("http://")
+        and "127.0.0.1" not in settings.SITE_URL
+    ):
         problems.append(
             Warning(
                 "RAVAO_SITE_URL uses plain http: posters will send visitors to an unencrypted address.",

@@ -12,7 +12,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 DEBUG = env_bool("RAVAO_DEBUG", False)
 # A development key is accepted only with DEBUG on; ravao.checks refuses it otherwise.
-INSECURE_DEV_SECRET_KEY = "insecure-dev-key-do-not-use-in-production"
+INSECURE_DEV_SECRET_KEY = "insecure-dev-key-do-not-use-in-production"  # noqa: S105 (refused by checks)
 SECRET_KEY = env_str("RAVAO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("RAVAO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("RAVAO_CSRF_TRUSTED_ORIGINS", [])
@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",
     "ravao.apps.RavaoConfig",
     "ravao.accounts",
     "ravao.places",
@@ -112,7 +113,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static", ("vendor", BASE_DIR / "node_modules")]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
+if (BASE_DIR / "node_modules").is_dir():
+    # Front-end libraries installed from the pinned package.json (npm ci), served under /static/vendor/.
+    STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 3600
 

@@ -1,9 +1,9 @@
 """The base test case: a small district with the personas every view is tested against.
 
-    alice   manager of venue A (Xã Hạ Bằng)        bob     manager of venue B (Thị trấn Liên Quan)
-    sam     staff of venue A                        carol   official of Hạ Bằng commune
-    cuong   official of Liên Quan (another commune) hana    health officer of the district
-    dan     district administrator                  a visitor with a remembered device (self.visitor)
+alice   manager of venue A (Xã Hạ Bằng)        bob     manager of venue B (Thị trấn Liên Quan)
+sam     staff of venue A                        carol   official of Hạ Bằng commune
+cuong   official of Liên Quan (another commune) hana    health officer of the district
+dan     district administrator                  a visitor with a remembered device (self.visitor)
 """
 
 import uuid
@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.services import membership_grant, user_create
-from ravao.people.devices import COOKIE_NAME, _SALT
+from ravao.people.devices import _SALT, COOKIE_NAME
 from ravao.people.models import Device, Person
 from ravao.people.services import Answers, Profile, declaration_submit, device_register, person_register
 from ravao.places.models import AdminUnit, Venue
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 (test personas)
 
 
 def make_units() -> dict[str, AdminUnit]:
@@ -38,13 +38,24 @@ def make_units() -> dict[str, AdminUnit]:
 
 
 def make_person(
-    *, name: str = "Nguyễn Văn An", phone: str = "0912345678", id_number: str | None = None,
-    declared_at: datetime | None = None, answers: Answers | None = None,
+    *,
+    name: str = "Nguyễn Văn An",
+    phone: str = "0912345678",
+    id_number: str | None = None,
+    declared_at: datetime | None = None,
+    answers: Answers | None = None,
 ) -> Person:
     person, _ = person_register(
         profile=Profile(
-            full_name=name, phone=phone, id_number=id_number, year_of_birth=1990, sex="male",
-            nationality="Việt Nam", commune=None, address="Thôn 3", email="",
+            full_name=name,
+            phone=phone,
+            id_number=id_number,
+            year_of_birth=1990,
+            sex="male",
+            nationality="Việt Nam",
+            commune=None,
+            address="Thôn 3",
+            email="",
         )
     )
     declaration_submit(person=person, answers=answers or Answers(), now=declared_at or timezone.now())
@@ -57,17 +68,36 @@ class RavaoTestCase(TestCase):
     units: dict[str, AdminUnit]
     venue_a: Venue
     venue_b: Venue
+    alice: User
+    bob: User
+    sam: User
+    carol: User
+    cuong: User
+    hana: User
+    dan: User
+    visitor: Person
+    visitor_device: Device
 
     @classmethod
     def setUpTestData(cls) -> None:
         cls.units = make_units()
         cls.venue_a = Venue.objects.create(
-            code="V000001", name="Công ty May Hạ Bằng", kind="factory", commune=cls.units["ha_bang"],
-            address="Khu công nghiệp Thạch Thất", phone="0243123456", status="active",
+            code="V000001",
+            name="Công ty May Hạ Bằng",
+            kind="factory",
+            commune=cls.units["ha_bang"],
+            address="Khu công nghiệp Thạch Thất",
+            phone="0243123456",
+            status="active",
         )
         cls.venue_b = Venue.objects.create(
-            code="V000002", name="Chợ Liên Quan", kind="market", commune=cls.units["lien_quan"],
-            address="Phố Liên Quan", phone="0243123457", status="active",
+            code="V000002",
+            name="Chợ Liên Quan",
+            kind="market",
+            commune=cls.units["lien_quan"],
+            address="Phố Liên Quan",
+            phone="0243123457",
+            status="active",
         )
         cls.alice = cls.make_user("0900000001", "Alice", Role.VENUE_MANAGER, venue=cls.venue_a)
         cls.bob = cls.make_user("0900000002", "Bob", Role.VENUE_MANAGER, venue=cls.venue_b)

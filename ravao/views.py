@@ -26,8 +26,9 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=0, no_cache=True)
 def service_worker(request: HttpRequest) -> HttpResponse:
     # Served from the root so its scope covers the whole site (a worker under /static/ could not).
-    response = render(request, "pwa/sw.js", {"version": settings.RAVAO_ASSET_VERSION},
-                      content_type="text/javascript")
+    response = render(
+        request, "pwa/sw.js", {"version": settings.RAVAO_ASSET_VERSION}, content_type="text/javascript"
+    )
     response["Service-Worker-Allowed"] = "/"
     return response
 

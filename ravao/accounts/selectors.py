@@ -12,7 +12,7 @@ def user_roles(user: User) -> set[str]:
     # Cached on the user object: a page asks several times per request.
     if not hasattr(user, "_ravao_roles"):
         user._ravao_roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))  # type: ignore[attr-defined]
-    return user._ravao_roles  # type: ignore[attr-defined,no-any-return]
+    return user._ravao_roles  # type: ignore[attr-defined]
 
 
 def user_units(user: User, *, roles: tuple[str, ...]) -> QuerySet[AdminUnit]:
@@ -30,5 +30,7 @@ def venues_in_scope_of(user: User, *, roles: tuple[str, ...]) -> QuerySet[Venue]
     return Venue.objects.filter(condition)
 
 
-def venues_served_by(user: User, *, roles: tuple[str, ...] = (Role.VENUE_MANAGER, Role.VENUE_STAFF)) -> QuerySet[Venue]:
+def venues_served_by(
+    user: User, *, roles: tuple[str, ...] = (Role.VENUE_MANAGER, Role.VENUE_STAFF)
+) -> QuerySet[Venue]:
     return Venue.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()

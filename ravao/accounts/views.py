@@ -1,4 +1,5 @@
-from django.contrib.auth import login, views as auth_views
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -33,7 +34,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = Invitation.objects.select_related("venue").filter(token=token, accepted_at__isnull=True).first()
+    invitation = (
+        Invitation.objects.select_related("venue").filter(token=token, accepted_at__isnull=True).first()
+    )
     if invitation is None:
         raise Http404
     existing = User.objects.filter(username=invitation.login).first()
@@ -51,6 +54,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("places:dashboard")
     return render(
-        request, "accounts/invitation.html", {"invitation": invitation, "form": form},
+        request,
+        "accounts/invitation.html",
+        {"invitation": invitation, "form": form},
         status=400 if form.errors else 200,
     )

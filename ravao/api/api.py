@@ -119,8 +119,14 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> tuple[int, dict[
         return 409, {"code": "declaration_stale", "message": "Re-confirm your health declaration first."}
     status = person_status(person, declaration, now=now)
     checkin, created = checkin_create(
-        person=person, venue=venue, area=area, method=CheckIn.Method.SELF_SCAN, at=now,
-        client_id=payload.client_id, device=device, status_at_entry=status,
+        person=person,
+        venue=venue,
+        area=area,
+        method=CheckIn.Method.SELF_SCAN,
+        at=now,
+        client_id=payload.client_id,
+        device=device,
+        status_at_entry=status,
     )
     if checkin.person_id != person.pk:
         # Someone else's client_id: answer as if unknown rather than reveal another visit.

@@ -98,7 +98,9 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         assert declaration is not None
         return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
     if action == "reconfirm" and declaration is not None:
-        declaration = declaration_submit(person=person, answers=Answers.from_declaration(declaration), now=now)
+        declaration = declaration_submit(
+            person=person, answers=Answers.from_declaration(declaration), now=now
+        )
         return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
     form = DeclarationForm(request.POST if action == "update" else None, initial=_initial(declaration))
     if action == "update" and form.is_valid():

@@ -15,7 +15,7 @@ def device_from_request(request: HttpRequest) -> Device | None:
     if not hasattr(request, "_ravao_device"):
         key = request.get_signed_cookie(COOKIE_NAME, default=None, salt=_SALT)
         request._ravao_device = device_by_key(key) if key else None  # type: ignore[attr-defined]
-    return request._ravao_device  # type: ignore[attr-defined,no-any-return]
+    return request._ravao_device  # type: ignore[attr-defined]
 
 
 def remember_device(response: HttpResponse, device: Device) -> None:
@@ -32,5 +32,3 @@ def remember_device(response: HttpResponse, device: Device) -> None:
 
 def forget_device_cookie(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE_NAME, samesite="Lax")
-
-

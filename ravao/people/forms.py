@@ -1,7 +1,7 @@
 """The health declaration form (Ministry of Health domestic form, 2021) and the visitor profile."""
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -16,17 +16,24 @@ from ravao.people.services import Answers, Profile
 from ravao.places.models import AdminUnit
 from ravao.places.selectors import commune_choices
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 YES_NO = [(False, _("No")), (True, _("Yes"))]
 
 
-def _yes_no(label: str) -> forms.TypedChoiceField:
+def _yes_no(label: "StrOrPromise") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
-        label=label, choices=YES_NO, coerce=lambda v: v in (True, "True"), widget=forms.RadioSelect, initial=False
+        label=label,
+        choices=YES_NO,
+        coerce=lambda v: v in (True, "True"),
+        widget=forms.RadioSelect,
+        initial=False,
     )
 
 
 class CommuneChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: AdminUnit) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: AdminUnit) -> str:
         return f"{obj.name}, {obj.parent.name}" if obj.parent else obj.name
 
 
@@ -73,9 +80,9 @@ class DeclarationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         days = settings.RAVAO_DECLARATION_LOOKBACK_DAYS
-        self.fields["places_visited"].label = _("Places you visited in the last %(days)d days (province, city)") % {
-            "days": days
-        }
+        self.fields["places_visited"].label = _(
+            "Places you visited in the last %(days)d days (province, city)"
+        ) % {"days": days}
         self.lookback_days = days
 
     def clean_last_dose_date(self) -> date | None:
@@ -98,13 +105,19 @@ class DeclarationForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     phone = forms.CharField(
-        label=_("Phone number"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
+        label=_("Phone number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     id_number = forms.CharField(
-        label=_("ID number (CCCD/CMND/passport)"), max_length=20, required=False,
+        label=_("ID number (CCCD/CMND/passport)"),
+        max_length=20,
+        required=False,
         help_text=_("Optional."),
     )
-    year_of_birth = forms.IntegerField(label=_("Year of birth"), widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    year_of_birth = forms.IntegerField(
+        label=_("Year of birth"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
     nationality = forms.CharField(label=_("Nationality"), max_length=60, initial="Việt Nam")
     commune = CommuneChoiceField(

@@ -37,7 +37,11 @@ class Person(models.Model):
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
     nationality = models.CharField(_("nationality"), max_length=60, default="Việt Nam")
     commune = models.ForeignKey(
-        "places.AdminUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "places.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("commune / ward"),
     )
     address = models.CharField(_("street address"), max_length=250, blank=True)
@@ -93,7 +97,9 @@ class HealthDeclaration(models.Model):
     sore_throat = models.BooleanField(_("sore throat"), default=False)
     fatigue = models.BooleanField(_("fatigue"), default=False)
     contact_case = models.BooleanField(_("contact with a COVID-19 patient or suspected case"), default=False)
-    contact_abroad = models.BooleanField(_("contact with a person from a country with COVID-19"), default=False)
+    contact_abroad = models.BooleanField(
+        _("contact with a person from a country with COVID-19"), default=False
+    )
     contact_symptomatic = models.BooleanField(_("contact with a person with symptoms"), default=False)
     vaccine_doses = models.PositiveSmallIntegerField(_("vaccine doses"), null=True, blank=True)
     last_dose_date = models.DateField(_("date of last dose"), null=True, blank=True)

@@ -16,11 +16,7 @@ def device_by_key(key: str) -> Device | None:
         uuid.UUID(key)
     except ValueError:
         return None
-    return (
-        Device.objects.select_related("person")
-        .filter(key=key, forgotten_at__isnull=True)
-        .first()
-    )
+    return Device.objects.select_related("person").filter(key=key, forgotten_at__isnull=True).first()
 
 
 def person_latest_declaration(person: Person) -> HealthDeclaration | None:

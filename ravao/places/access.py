@@ -20,7 +20,12 @@ def access_venue(user: User, venue_id: int, *, manage: bool = False) -> Venue:
     roles = (Role.VENUE_MANAGER,) if manage else (Role.VENUE_MANAGER, Role.VENUE_STAFF)
     venue = venues_served_by(user, roles=roles).select_related("commune").filter(pk=venue_id).first()
     if venue is None and not manage:
-        venue = venues_in_scope_of(user, roles=OFFICIAL_ROLES).select_related("commune").filter(pk=venue_id).first()
+        venue = (
+            venues_in_scope_of(user, roles=OFFICIAL_ROLES)
+            .select_related("commune")
+            .filter(pk=venue_id)
+            .first()
+        )
     if venue is None:
         raise Http404
     return venue
@@ -30,7 +35,9 @@ def access_venue_as_official(user: User, venue_id: int) -> Venue:
     """A venue under a unit the user oversees (approve, suspend, remind)."""
     if not user.is_authenticated:
         raise Http404
-    venue = venues_in_scope_of(user, roles=OFFICIAL_ROLES).select_related("commune").filter(pk=venue_id).first()
+    venue = (
+        venues_in_scope_of(user, roles=OFFICIAL_ROLES).select_related("commune").filter(pk=venue_id).first()
+    )
     if venue is None:
         raise Http404
     return venue

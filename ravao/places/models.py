@@ -80,7 +80,9 @@ class Venue(models.Model):
         _("typical stay (minutes)"),
         null=True,
         blank=True,
-        help_text=_("Used to estimate the end of a visit with no check-out. Empty: the default for the kind."),
+        help_text=_(
+            "Used to estimate the end of a visit with no check-out. Empty: the default for the kind."
+        ),
     )
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
@@ -112,7 +114,11 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROOM)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
         verbose_name=_("inside"),
     )
     qr_code = models.CharField(max_length=16, unique=True, default=new_qr_code)

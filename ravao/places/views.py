@@ -15,7 +15,13 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles, user_units, venues_in_scope_of, venues_served_by
 from ravao.accounts.services import staff_invite
 from ravao.lib.qr import checkin_url, qr_png, qr_svg
-from ravao.places.access import OFFICIAL_ROLES, access_area, access_unit, access_venue, access_venue_as_official
+from ravao.places.access import (
+    OFFICIAL_ROLES,
+    access_area,
+    access_unit,
+    access_venue,
+    access_venue_as_official,
+)
 from ravao.places.forms import AreaForm, InviteForm, ShiftForm, VenueForm
 from ravao.places.models import Shift, Venue
 from ravao.places.posters import commune_posters_pdf, venue_poster_pdf
@@ -105,8 +111,12 @@ def area_add(request: HttpRequest, venue_id: int) -> HttpResponse:
     if form.is_valid():
         area_create(venue=venue, **form.cleaned_data)
         return redirect("places:venue", venue_id=venue.pk)
-    return render(request, "places/simple_form.html", {"form": form, "venue": venue, "title": _("Add an area")},
-                  status=400)
+    return render(
+        request,
+        "places/simple_form.html",
+        {"form": form, "venue": venue, "title": _("Add an area")},
+        status=400,
+    )
 
 
 @login_required
@@ -125,8 +135,12 @@ def shift_add(request: HttpRequest, venue_id: int) -> HttpResponse:
     if form.is_valid():
         shift_create(venue=venue, **form.cleaned_data)
         return redirect("places:venue", venue_id=venue.pk)
-    return render(request, "places/simple_form.html", {"form": form, "venue": venue, "title": _("Add a shift")},
-                  status=400)
+    return render(
+        request,
+        "places/simple_form.html",
+        {"form": form, "venue": venue, "title": _("Add a shift")},
+        status=400,
+    )
 
 
 @login_required
@@ -166,7 +180,9 @@ def poster(request: HttpRequest, venue_id: int, fmt: str) -> HttpResponse:
     venue = access_venue(_user(request), venue_id)
     name = slugify(venue.code)
     if fmt == "pdf":
-        return _download(venue_poster_pdf(venue, areas=venue_areas(venue)), "application/pdf", f"poster-{name}.pdf")
+        return _download(
+            venue_poster_pdf(venue, areas=venue_areas(venue)), "application/pdf", f"poster-{name}.pdf"
+        )
     if fmt == "png":
         return _download(qr_png(checkin_url(venue.qr_code)), "image/png", f"qr-{name}.png")
     if fmt == "svg":
@@ -192,11 +208,17 @@ def invite(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = access_venue(user, venue_id, manage=True)
     form = InviteForm(request.POST)
     if not form.is_valid():
-        return render(request, "places/simple_form.html",
-                      {"form": form, "venue": venue, "title": _("Invite staff")}, status=400)
+        return render(
+            request,
+            "places/simple_form.html",
+            {"form": form, "venue": venue, "title": _("Invite staff")},
+            status=400,
+        )
     invitation = staff_invite(venue=venue, invited_by=user, **form.cleaned_data)
     link = request.build_absolute_uri(reverse("accounts:invitation", args=[invitation.token]))
-    messages.success(request, _("Send this link to %(name)s: %(link)s") % {"name": invitation.full_name, "link": link})
+    messages.success(
+        request, _("Send this link to %(name)s: %(link)s") % {"name": invitation.full_name, "link": link}
+    )
     return redirect("places:venue", venue_id=venue.pk)
 
 
@@ -213,7 +235,9 @@ def unit_venues(request: HttpRequest, unit_id: int) -> HttpResponse:
     status = request.GET.get("status")
     if status in Venue.Status.values:
         venues = venues.filter(status=status)
-    return render(request, "places/unit_venues.html", {"unit": unit, "venues": venues[:500], "status": status})
+    return render(
+        request, "places/unit_venues.html", {"unit": unit, "venues": venues[:500], "status": status}
+    )
 
 
 @login_required
@@ -225,7 +249,9 @@ def venue_status(request: HttpRequest, venue_id: int) -> HttpResponse:
         messages.error(request, _("Unknown status."))
     else:
         venue_set_status(venue=venue, status=status, by=_user(request), now=timezone.now())
-        messages.success(request, _("%(venue)s: %(status)s") % {"venue": venue.name, "status": venue.get_status_display()})
+        messages.success(
+            request, _("%(venue)s: %(status)s") % {"venue": venue.name, "status": venue.get_status_display()}
+        )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("places:venue", args=[venue.pk])

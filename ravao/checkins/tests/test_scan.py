@@ -22,9 +22,17 @@ FIRST_VISIT = {
     "address": "Thôn 1",
     "email": "",
     "places_visited": "Hà Nội",
-    "fever": "False", "cough": "False", "shortness_of_breath": "False", "pneumonia": "False",
-    "sore_throat": "False", "fatigue": "False", "contact_case": "False", "contact_abroad": "False",
-    "contact_symptomatic": "False", "vaccine_doses": "2", "last_dose_date": "",
+    "fever": "False",
+    "cough": "False",
+    "shortness_of_breath": "False",
+    "pneumonia": "False",
+    "sore_throat": "False",
+    "fatigue": "False",
+    "contact_case": "False",
+    "contact_abroad": "False",
+    "contact_symptomatic": "False",
+    "vaccine_doses": "2",
+    "last_dose_date": "",
     "consent": "on",
 }
 
@@ -144,7 +152,9 @@ class KnownVisitorTests(RavaoTestCase):
         self.assertEqual(CheckIn.objects.filter(person=self.visitor).count(), 1)
 
     def test_stale_declaration_is_reconfirmed_in_one_tap(self):
-        HealthDeclaration.objects.filter(person=self.visitor).update(created_at=timezone.now() - timedelta(days=2))
+        HealthDeclaration.objects.filter(person=self.visitor).update(
+            created_at=timezone.now() - timedelta(days=2)
+        )
         client = self.device_client()
         page = client.get(self.url())
         self.assertContains(page, 'value="reconfirm"')
@@ -176,14 +186,14 @@ class KnownVisitorTests(RavaoTestCase):
     def test_check_in_elsewhere_closes_the_previous_visit_as_estimated(self):
         client = self.device_client()
         with time_machine.travel(timezone.now() - timedelta(hours=3)):
-            client.post(self.url(venue=self.venue_b), {"action": "checkin", "client_id": self.new_client_id()})
+            client.post(
+                self.url(venue=self.venue_b), {"action": "checkin", "client_id": self.new_client_id()}
+            )
         client.post(self.url(), {"action": "checkin", "client_id": self.new_client_id()})
         market = CheckIn.objects.get(venue=self.venue_b)
         # Market: typical stay 60 min, earlier than the next check-in three hours later.
         self.assertTrue(market.checked_out_estimated)
-        self.assertAlmostEqual(
-            (market.checked_out_at - market.checked_in_at).total_seconds(), 3600, delta=1
-        )
+        self.assertAlmostEqual((market.checked_out_at - market.checked_in_at).total_seconds(), 3600, delta=1)
 
     def test_confirmation_and_checkout_button(self):
         client = self.device_client()

@@ -65,13 +65,13 @@ def render_pages(pdf: bytes) -> list[Image.Image]:
 
 
 def decode_qr(image: Image.Image) -> zxingcpp.Barcode:
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
     assert len(results) == 1, f"expected one QR code on the page, found {len(results)}"
     return results[0]
 
 
 def symbol_modules(result: zxingcpp.Barcode) -> int:
-    return 17 + 4 * int(result.extra["Version"])
+    return 17 + 4 * int(result.extra["Version"])  # type: ignore[index]
 
 
 def qr_box_pixels(result: zxingcpp.Barcode) -> tuple[int, int, int, int]:
@@ -140,7 +140,7 @@ class PosterTests(TestCase):
             for x in range(max(0, left - quiet), min(page.width, right + quiet))
             if not (left - 2 <= x <= right + 2 and top - 2 <= y <= bottom + 2)
         ]
-        assert min(ring) > 200, "ink found in the QR quiet zone"
+        assert min(ring) > 200, "ink found in the QR quiet zone"  # type: ignore[operator]
 
     def test_drawn_qr_is_16_cm_on_an_a4_page(self) -> None:
         # The layout's own numbers, checked without poppler: 16 cm, centred, inside the page.

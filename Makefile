@@ -1,0 +1,53 @@
+# Two commands do everything on a fresh machine:  make demo  (run with demo data)  and  make test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/ravao
+export RAVAO_DEBUG ?= 1
+
+.PHONY: install demo run test test-sqlite test-postgres test-fast lint openapi messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ravao migrate --noinput
+	$(BIN)/ravao demo
+	$(BIN)/ravao runserver 127.0.0.1:8000
+
+run: $(STAMP)
+	$(BIN)/ravao migrate --noinput
+	$(BIN)/ravao runserver 127.0.0.1:8000
+
+# The whole suite on SQLite, then on PostgreSQL (BRIEF: CI runs on both).
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/ravao makemigrations --check --dry-run > /dev/null || (echo "Missing migrations: run ravao makemigrations" && exit 1)
+	$(BIN)/pytest -q
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check ravao
+	$(BIN)/mypy ravao
+
+openapi: $(STAMP)
+	$(BIN)/ravao export_openapi_schema --api ravao.api.api.api --indent 2 --sorted --output docs/api/openapi.json
+
+messages: $(STAMP)
+	cd ravao && ../$(BIN)/django-admin makemessages -l vi -l en -i "tests/*" -e html,txt,py,webmanifest,js
+	cd ravao && ../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) var *.sqlite3
