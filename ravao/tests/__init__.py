@@ -1,0 +1,1 @@
+"""Project-wide tests that belong to no single app (translations)."""
