@@ -106,6 +106,17 @@ def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text)) + sorted(BRACES.findall(text)) + sorted(TAG.findall(text))
 
 
+def translate(entry: Entry, count: int | None) -> str:
+    """What Django's gettext returns for this entry in the active language."""
+    if entry.msgid_plural is not None and count is not None:
+        if entry.msgctxt is not None:
+            return translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, count)
+        return translation.ngettext(entry.msgid, entry.msgid_plural, count)
+    if entry.msgctxt is not None:
+        return translation.pgettext(entry.msgctxt, entry.msgid)
+    return translation.gettext(entry.msgid)
+
+
 class CatalogueTests(SimpleTestCase):
     def test_files_exist(self) -> None:
         for path in (VI_PO, VI_MO, EN_PO, EN_MO):
@@ -163,18 +174,9 @@ class CatalogueTests(SimpleTestCase):
         stale = []
         with translation.override("vi"):
             for entry in messages(VI_PO):
-                if entry.msgid_plural is not None:
-                    got = translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) if entry.msgctxt \
-                        else translation.ngettext(entry.msgid, entry.msgid_plural, 1)
-                    got_many = translation.ngettext(entry.msgid, entry.msgid_plural, 5) if not entry.msgctxt \
-                        else translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 5)
-                    if got != entry.msgstr[0] or got_many != entry.msgstr[0]:
-                        stale.append(entry.name)
-                else:
-                    got = translation.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt \
-                        else translation.gettext(entry.msgid)
-                    if got != entry.msgstr[0]:
-                        stale.append(entry.name)
+                counts = (1, 5) if entry.msgid_plural is not None else (None,)
+                if any(translate(entry, n) != entry.msgstr[0] for n in counts):
+                    stale.append(entry.name)
         self.assertEqual(stale, [], "django.mo is older than django.po: run compilemessages")
 
     def test_english_catalogue_has_the_same_messages(self) -> None:
@@ -184,8 +186,10 @@ class CatalogueTests(SimpleTestCase):
 
     def test_key_strings(self) -> None:
         with translation.override("vi"):
-            self.assertEqual(translation.gettext("Enter a Vietnamese phone number, for example 0912 345 678."),
-                             "Nhập số điện thoại Việt Nam, ví dụ 0912 345 678.")
+            self.assertEqual(
+                translation.gettext("Enter a Vietnamese phone number, for example 0912 345 678."),
+                "Nhập số điện thoại Việt Nam, ví dụ 0912 345 678.",
+            )
             self.assertEqual(translation.gettext("This QR code is not valid"), "Mã QR này không hợp lệ")
             self.assertEqual(translation.gettext("Places I have been"), "Nơi đã đến")
             self.assertEqual(translation.gettext("Fever"), "Sốt")
@@ -209,7 +213,7 @@ class PageLanguageTests(TestCase):
         self.assertContains(response, "<h1>Coming and going, safely</h1>", html=False)
         self.assertNotContains(response, "Ra vào an toàn")
 
-    def test_unknown_code_page_is_vietnamese(self) -> None:
+    def test_not_found_page_is_vietnamese(self) -> None:
         response = self.client.get("/nonexistent-page-for-i18n-test/")
         self.assertEqual(response.status_code, 404)
         self.assertContains(response, "Không tìm thấy trang", status_code=404)
