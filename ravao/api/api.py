@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import APIKeyCookie
 
 from ravao.checkins.models import CheckIn
@@ -80,20 +80,23 @@ def _checkin_out(checkin: CheckIn, *, status: str, created: bool) -> dict[str, A
 
 
 @api.get("/scan/{code}", response={200: VenueOut, 404: ErrorOut}, tags=["check-in"])
-def scan_info(request: HttpRequest, code: str) -> tuple[int, dict[str, Any]]:
+def scan_info(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     """What a poster code points at, for a client that renders its own page."""
     target = scan_target(code)
     if target is None:
-        return 404, {"code": "unknown_code", "message": "This code is unknown or was replaced."}
+        return Status(404, {"code": "unknown_code", "message": "This code is unknown or was replaced."})
     venue, area = target
-    return 200, {
-        "code": venue.code,
-        "name": venue.name,
-        "kind": venue.kind,
-        "address": venue.address,
-        "area": area.name if area else None,
-        "accepting": venue.status == Venue.Status.ACTIVE,
-    }
+    return Status(
+        200,
+        {
+            "code": venue.code,
+            "name": venue.name,
+            "kind": venue.kind,
+            "address": venue.address,
+            "area": area.name if area else None,
+            "accepting": venue.status == Venue.Status.ACTIVE,
+        },
+    )
 
 
 @api.post(
@@ -102,21 +105,23 @@ def scan_info(request: HttpRequest, code: str) -> tuple[int, dict[str, Any]]:
     response={200: CheckInOut, 201: CheckInOut, 404: ErrorOut, 409: ErrorOut},
     tags=["check-in"],
 )
-def create_checkin(request: HttpRequest, payload: CheckInIn) -> tuple[int, dict[str, Any]]:
+def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str, Any]]:
     """One-tap check-in of a remembered device with a fresh declaration. Idempotent on client_id:
     a replay answers 200 with the first check-in, a new one 201."""
     device: Device = request.auth  # type: ignore[attr-defined]
     target = scan_target(payload.poster_code)
     if target is None:
-        return 404, {"code": "unknown_code", "message": "This code is unknown or was replaced."}
+        return Status(404, {"code": "unknown_code", "message": "This code is unknown or was replaced."})
     venue, area = target
     if venue.status != Venue.Status.ACTIVE:
-        return 409, {"code": "venue_inactive", "message": "This venue does not accept check-ins now."}
+        return Status(409, {"code": "venue_inactive", "message": "This venue does not accept check-ins now."})
     person = device.person
     now = timezone.now()
     declaration = person_latest_declaration(person)
     if not declaration_is_fresh(declaration, now=now):
-        return 409, {"code": "declaration_stale", "message": "Re-confirm your health declaration first."}
+        return Status(
+            409, {"code": "declaration_stale", "message": "Re-confirm your health declaration first."}
+        )
     status = person_status(person, declaration, now=now)
     checkin, created = checkin_create(
         person=person,
@@ -130,8 +135,8 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> tuple[int, dict[
     )
     if checkin.person_id != person.pk:
         # Someone else's client_id: answer as if unknown rather than reveal another visit.
-        return 409, {"code": "client_id_taken", "message": "Use a new client_id."}
-    return (201 if created else 200), _checkin_out(checkin, status=status, created=created)
+        return Status(409, {"code": "client_id_taken", "message": "Use a new client_id."})
+    return Status((201 if created else 200), _checkin_out(checkin, status=status, created=created))
 
 
 @api.get("/me/visits", auth=DeviceCookie(), response=list[CheckInOut], tags=["personal"])
