@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import APIKeyCookie
 
@@ -66,6 +67,11 @@ class CheckInOut(Schema):
     created: bool
 
 
+def _error(status: int, code: str, message: str) -> Status[dict[str, Any]]:
+    """A refusal with a stable machine code and a message in the request's language."""
+    return Status(status, {"code": code, "message": message})
+
+
 def _checkin_out(checkin: CheckIn, *, status: str, created: bool) -> dict[str, Any]:
     return {
         "client_id": checkin.client_id,
@@ -84,7 +90,7 @@ def scan_info(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     """What a poster code points at, for a client that renders its own page."""
     target = scan_target(code)
     if target is None:
-        return Status(404, {"code": "unknown_code", "message": "This code is unknown or was replaced."})
+        return _error(404, "unknown_code", _("This code is unknown or was replaced."))
     venue, area = target
     return Status(
         200,
@@ -111,16 +117,16 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str,
     device: Device = request.auth  # type: ignore[attr-defined]
     target = scan_target(payload.poster_code)
     if target is None:
-        return Status(404, {"code": "unknown_code", "message": "This code is unknown or was replaced."})
+        return _error(404, "unknown_code", _("This code is unknown or was replaced."))
     venue, area = target
     if venue.status != Venue.Status.ACTIVE:
-        return Status(409, {"code": "venue_inactive", "message": "This venue does not accept check-ins now."})
+        return _error(409, "venue_inactive", _("This venue does not accept check-ins now."))
     person = device.person
     now = timezone.now()
     declaration = person_latest_declaration(person)
     if not declaration_is_fresh(declaration, now=now):
         return Status(
-            409, {"code": "declaration_stale", "message": "Re-confirm your health declaration first."}
+            409, {"code": "declaration_stale", "message": _("Re-confirm your health declaration first.")}
         )
     status = person_status(person, declaration, now=now)
     checkin, created = checkin_create(
@@ -135,7 +141,7 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str,
     )
     if checkin.person_id != person.pk:
         # Someone else's client_id: answer as if unknown rather than reveal another visit.
-        return Status(409, {"code": "client_id_taken", "message": "Use a new client_id."})
+        return _error(409, "client_id_taken", _("Use a new client_id."))
     return Status((201 if created else 200), _checkin_out(checkin, status=status, created=created))
 
 

@@ -1,5 +1,6 @@
 """The visitor's own page (J8): where I have been, my status, my declaration, forget me."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +34,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "fresh": declaration_is_fresh(declaration, now=now),
         "status": person_status(person, declaration, now=now),
         "visits": person_visits(person, device=device)[:200],
+        "retention_days": settings.RAVAO_RETENTION_DAYS,
     }
     return render(request, "people/me.html", context)
 
