@@ -164,8 +164,12 @@ def _read_units(
             found[Level.DISTRICT].setdefault(
                 d_code,
                 _Unit(
-                    unit_code(scheme, d_code), nfc(district), nfc(district_type or ""), Level.DISTRICT,
-                    parent_code, d_path,
+                    unit_code(scheme, d_code),
+                    nfc(district),
+                    nfc(district_type or ""),
+                    Level.DISTRICT,
+                    parent_code,
+                    d_path,
                 ),
             )
             parent_code, parent_path = unit_code(scheme, d_code), d_path
@@ -173,8 +177,12 @@ def _read_units(
             found[Level.COMMUNE].setdefault(
                 w_code,
                 _Unit(
-                    unit_code(scheme, w_code), nfc(ward), nfc(ward_type or ""), Level.COMMUNE,
-                    parent_code, f"{parent_path}{w_code}/",
+                    unit_code(scheme, w_code),
+                    nfc(ward),
+                    nfc(ward_type or ""),
+                    Level.COMMUNE,
+                    parent_code,
+                    f"{parent_path}{w_code}/",
                 ),
             )
     return {level: list(units.values()) for level, units in found.items()}
@@ -260,9 +268,7 @@ def load_units(
                 update_fields=[f.removesuffix("_id") for f in _FIELDS],
             )
         # The ids of this level, for the next level's parent_id (bulk_create does not set them everywhere).
-        ids.update(
-            AdminUnit.objects.filter(level=level, code__startswith=prefix).values_list("code", "id")
-        )
+        ids.update(AdminUnit.objects.filter(level=level, code__startswith=prefix).values_list("code", "id"))
     return report
 
 
@@ -294,9 +300,7 @@ def unit_choices_for_select(root: AdminUnit) -> list[Choice | GroupedChoice]:
     communes = list(communes_of(root))
     if root.level != Level.PROVINCE:
         return [(u.pk, u.name) for u in _by_name(communes)]
-    districts = {
-        u.pk: u for u in AdminUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path)
-    }
+    districts = {u.pk: u for u in AdminUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path)}
     if not districts:
         return [(u.pk, u.name) for u in _by_name(communes)]
     grouped: dict[int, list[AdminUnit]] = {pk: [] for pk in districts}

@@ -76,8 +76,12 @@ def symbol_modules(result: zxingcpp.Barcode) -> int:
 
 def qr_box_pixels(result: zxingcpp.Barcode) -> tuple[int, int, int, int]:
     """Left, top, right, bottom of the symbol (zxing gives the outer corners of the finder patterns)."""
-    corners = [result.position.top_left, result.position.top_right,
-               result.position.bottom_right, result.position.bottom_left]
+    corners = [
+        result.position.top_left,
+        result.position.top_right,
+        result.position.bottom_right,
+        result.position.bottom_left,
+    ]
     xs, ys = [c.x for c in corners], [c.y for c in corners]
     return min(xs), min(ys), max(xs), max(ys)
 
@@ -85,13 +89,20 @@ def qr_box_pixels(result: zxingcpp.Barcode) -> tuple[int, int, int, int]:
 class PosterTests(TestCase):
     def setUp(self) -> None:
         self.commune = AdminUnit.objects.create(
-            code="v2021-09955", name="Thạch Hòa", unit_type="Xã", level=AdminUnit.Level.COMMUNE,
+            code="v2021-09955",
+            name="Thạch Hòa",
+            unit_type="Xã",
+            level=AdminUnit.Level.COMMUNE,
             path="2021/01/276/09955/",
         )
         # Typed on a phone keyboard that sends decomposed accents: the poster must still print NFC.
         self.venue = Venue.objects.create(
-            code="TT-00042", name=unicodedata.normalize("NFD", NAME), kind="factory",
-            commune=self.commune, address="Lô 12, Khu công nghệ cao Hòa Lạc", phone="0912345678",
+            code="TT-00042",
+            name=unicodedata.normalize("NFD", NAME),
+            kind="factory",
+            commune=self.commune,
+            address="Lô 12, Khu công nghệ cao Hòa Lạc",
+            phone="0912345678",
         )
         self.line = Area.objects.create(venue=self.venue, name="Dây chuyền 3", kind=Area.Kind.LINE)
         self.floor = Area.objects.create(venue=self.venue, name="Tầng 2", kind=Area.Kind.FLOOR)
@@ -163,13 +174,20 @@ class PosterTests(TestCase):
         assert "—" not in texts[0]
         decoded = [decode_qr(page).text for page in render_pages(pdf)]
         assert decoded == [
-            checkin_url(self.venue.qr_code), checkin_url(self.line.qr_code), checkin_url(self.floor.qr_code),
+            checkin_url(self.venue.qr_code),
+            checkin_url(self.line.qr_code),
+            checkin_url(self.floor.qr_code),
         ]
         assert INSTRUCTIONS[0] in texts[1] and INSTRUCTIONS[1] in texts[2]
 
     def test_area_of_another_venue_is_refused(self) -> None:
         other = Venue.objects.create(
-            code="TT-00043", name="Chợ Thạch Hòa", kind="market", commune=self.commune, address="", phone="1",
+            code="TT-00043",
+            name="Chợ Thạch Hòa",
+            kind="market",
+            commune=self.commune,
+            address="",
+            phone="1",
         )
         with pytest.raises(ValueError, match="does not belong"):
             venue_poster_pdf(other, areas=[self.line])
@@ -206,12 +224,20 @@ class PosterTests(TestCase):
 
     def test_commune_batch_has_one_entrance_page_per_venue(self) -> None:
         market = Venue.objects.create(
-            code="TT-00043", name="Chợ Thạch Hòa", kind="market", commune=self.commune,
-            address="Thôn 3", phone="1",
+            code="TT-00043",
+            name="Chợ Thạch Hòa",
+            kind="market",
+            commune=self.commune,
+            address="Thôn 3",
+            phone="1",
         )
         school = Venue.objects.create(
-            code="TT-00044", name="Trường Tiểu học Thạch Hòa", kind="school", commune=self.commune,
-            address="Thôn 5", phone="1",
+            code="TT-00044",
+            name="Trường Tiểu học Thạch Hòa",
+            kind="school",
+            commune=self.commune,
+            address="Thôn 5",
+            phone="1",
         )
         venues = Venue.objects.filter(commune=self.commune).select_related("commune").order_by("code")
         pdf = commune_posters_pdf(venues)

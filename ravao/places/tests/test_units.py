@@ -28,11 +28,19 @@ class ThachThat2021Tests(TestCase):
         assert self.report.by_level == {"province": 1, "district": 1, "commune": 20}
         ha_noi = AdminUnit.objects.get(code="v2021-01")
         assert (ha_noi.name, ha_noi.unit_type, ha_noi.level, ha_noi.parent, ha_noi.path) == (
-            "Thành phố Hà Nội", "Thành phố", Level.PROVINCE, None, "2021/01/",
+            "Thành phố Hà Nội",
+            "Thành phố",
+            Level.PROVINCE,
+            None,
+            "2021/01/",
         )
         district = AdminUnit.objects.get(code="v2021-276")
         assert (district.name, district.unit_type, district.level, district.parent, district.path) == (
-            "Huyện Thạch Thất", "Huyện", Level.DISTRICT, ha_noi, "2021/01/276/",
+            "Huyện Thạch Thất",
+            "Huyện",
+            Level.DISTRICT,
+            ha_noi,
+            "2021/01/276/",
         )
         communes = AdminUnit.objects.filter(level=Level.COMMUNE)
         assert communes.count() == 20
@@ -46,7 +54,9 @@ class ThachThat2021Tests(TestCase):
     def test_names_with_diacritics_in_nfc(self) -> None:
         town = AdminUnit.objects.get(code="v2021-09955")
         assert (town.name, town.unit_type, town.path) == (
-            "Thị trấn Liên Quan", "Thị trấn", "2021/01/276/09955/",
+            "Thị trấn Liên Quan",
+            "Thị trấn",
+            "2021/01/276/09955/",
         )
         ha_bang = AdminUnit.objects.get(name="Xã Hạ Bằng")
         assert ha_bang.unit_type == "Xã"

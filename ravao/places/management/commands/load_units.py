@@ -17,11 +17,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scheme", required=True, choices=SCHEMES, help="Which map to load.")
         parser.add_argument(
-            "--province", nargs="+", default=None, metavar="CODE",
+            "--province",
+            nargs="+",
+            default=None,
+            metavar="CODE",
             help="Only these provinces (GSO codes, e.g. 01 for Hà Nội).",
         )
         parser.add_argument(
-            "--district", nargs="+", default=None, metavar="CODE",
+            "--district",
+            nargs="+",
+            default=None,
+            metavar="CODE",
             help="Only these districts (GSO codes, e.g. 276 for Thạch Thất); 2021 map only.",
         )
 
