@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,20 +104,22 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     )
 
 
+def _form_error(request: HttpRequest, form: Form, venue: Venue, title: str) -> HttpResponse:
+    """A form posted from the venue page came back invalid: show it alone with its errors."""
+    return render(
+        request, "places/simple_form.html", {"form": form, "venue": venue, "title": title}, status=400
+    )
+
+
 @login_required
 @require_POST
 def area_add(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = access_venue(_user(request), venue_id, manage=True)
     form = AreaForm(request.POST, venue=venue)
-    if form.is_valid():
-        area_create(venue=venue, **form.cleaned_data)
-        return redirect("places:venue", venue_id=venue.pk)
-    return render(
-        request,
-        "places/simple_form.html",
-        {"form": form, "venue": venue, "title": _("Add an area")},
-        status=400,
-    )
+    if not form.is_valid():
+        return _form_error(request, form, venue, _("Add an area"))
+    area_create(venue=venue, **form.cleaned_data)
+    return redirect("places:venue", venue_id=venue.pk)
 
 
 @login_required
@@ -132,15 +135,10 @@ def area_remove(request: HttpRequest, area_id: int) -> HttpResponse:
 def shift_add(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = access_venue(_user(request), venue_id, manage=True)
     form = ShiftForm(request.POST, venue=venue)
-    if form.is_valid():
-        shift_create(venue=venue, **form.cleaned_data)
-        return redirect("places:venue", venue_id=venue.pk)
-    return render(
-        request,
-        "places/simple_form.html",
-        {"form": form, "venue": venue, "title": _("Add a shift")},
-        status=400,
-    )
+    if not form.is_valid():
+        return _form_error(request, form, venue, _("Add a shift"))
+    shift_create(venue=venue, **form.cleaned_data)
+    return redirect("places:venue", venue_id=venue.pk)
 
 
 @login_required
@@ -208,12 +206,7 @@ def invite(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = access_venue(user, venue_id, manage=True)
     form = InviteForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "places/simple_form.html",
-            {"form": form, "venue": venue, "title": _("Invite staff")},
-            status=400,
-        )
+        return _form_error(request, form, venue, _("Invite staff"))
     invitation = staff_invite(venue=venue, invited_by=user, **form.cleaned_data)
     link = request.build_absolute_uri(reverse("accounts:invitation", args=[invitation.token]))
     messages.success(
