@@ -298,11 +298,15 @@ class FirstLoopInChromium(StaticLiveServerTestCase):
         self.assertEqual(page.locator(".venue-head h1").inner_text(), "Chợ Liên Quan")
         self.shot(page, "09-one-tap-vi.png")
         seen: list[Any] = []
-        page.on("request", seen.append)
+
+        def record(request: Any) -> None:
+            seen.append(request)
+
+        page.on("request", record)
         page.click("form:has(input[name=action][value=checkin]) button")
         self.assert_confirmation(page, "Chợ Liên Quan")
         page.wait_for_load_state("networkidle")
-        page.remove_listener("request", seen.append)
+        page.remove_listener("request", record)
         self.shot(page, "10-confirmation-market-vi.png")
         lines = []
         for request in seen:
@@ -317,7 +321,7 @@ class FirstLoopInChromium(StaticLiveServerTestCase):
         network = [line for line in lines if line.endswith("network")]
         # One POST for the check-in itself; the rest is the cached shell.
         self.assertEqual(sum(1 for line in lines if line.startswith("POST ")), 1)
-        self.assertLessEqual(len(network), 3, lines)
+        self.assertLessEqual(len(network), 2, lines)
         return lines
 
     def leave(self, page: Any, market: Venue) -> None:
@@ -392,7 +396,11 @@ class FirstLoopInChromium(StaticLiveServerTestCase):
         venue = self.active_venue(VENUE_NAME, kind="factory", commune="ha_bang")
         page = self.new_page(phone=True)
         responses: list[Any] = []
-        page.context.on("response", responses.append)
+
+        def record(response: Any) -> None:
+            responses.append(response)
+
+        page.context.on("response", record)
         page.goto(self.url(f"/v/{venue.qr_code}"))
         page.wait_for_load_state("networkidle")
         # The service worker installs in the background and fetches the shell; let it finish.
@@ -405,25 +413,40 @@ class FirstLoopInChromium(StaticLiveServerTestCase):
         rows: list[tuple[str, int, int, int]] = []
         for response in responses:
             if response.from_service_worker:
-                continue  # served from the worker's cache: no bytes on the wire
+                continue  # answered from the worker's cache: no bytes on the wire
             try:
                 body = response.body()
-            except Exception:  # a redirect or an aborted request has no body
+            except Exception:  # a redirect or an aborted request has no body to read
                 body = b""
-            headers = sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 20
+            if not body and response.status == 200:
+                # Playwright cannot read the bodies of the worker's own requests: fetch the same URL.
+                body = page.request.get(response.url).body()
             content_type = response.headers.get("content-type", "")
             zipped = len(gzip.compress(body, 6)) if any(t in content_type for t in TEXT_TYPES) else len(body)
-            origin = "worker" if response.request.service_worker else "page"
+            # HTTP/1.1 header lines, both ways (Playwright's own sizes are unreliable for worker requests).
+            headers = sum(
+                len(k) + len(v) + 4 for k, v in [*response.headers.items(), *response.request.headers.items()]
+            )
+            origin = (
+                "worker" if response.request.service_worker or response.url.endswith("/sw.js") else "page"
+            )
             path = response.url.removeprefix(self.live_server_url)
-            rows.append((f"{origin} {response.request.method} {path}", len(body), zipped, headers))
+            rows.append((f"{origin} {response.request.method} {path}", len(body), zipped, headers + 40))
 
-        total_raw = sum(r[1] for r in rows)
-        total_gzip = sum(r[2] for r in rows)
-        total_headers = sum(r[3] for r in rows)
-        print("\nfirst load of the check-in page (bytes: body, gzip body, headers):")
+        print("\nfirst load of the check-in page (bytes: body, gzip body, headers both ways):")
         for name, raw, zipped, headers in rows:
-            print(f"  {name:<55} {raw:>7,} {zipped:>7,} {headers:>5,}")
-        print(f"  {'total':<55} {total_raw:>7,} {total_gzip:>7,} {total_headers:>5,}")
-        print(f"  gzip body + headers: {total_gzip + total_headers:,} bytes ({len(rows)} responses)")
+            print(f"  {name:<45} {raw:>7,} {zipped:>7,} {headers:>6,}")
+        for label, subset in (
+            ("the page", [r for r in rows if r[0].startswith("page")]),
+            ("page + worker install", rows),
+        ):
+            raw = sum(r[1] for r in subset)
+            zipped = sum(r[2] for r in subset)
+            headers = sum(r[3] for r in subset)
+            print(
+                f"  {label}: {len(subset)} responses, {raw:,} B uncompressed, {zipped:,} B gzip"
+                f" (+{headers:,} B headers = {zipped + headers:,} B)"
+            )
+        total = sum(r[2] + r[3] for r in rows)
         self.assertTrue(any("/v/" in r[0] for r in rows))
-        self.assertLessEqual(total_gzip + total_headers, FIRST_LOAD_BUDGET_BYTES)
+        self.assertLessEqual(total, FIRST_LOAD_BUDGET_BYTES)
