@@ -1,0 +1,79 @@
+"""`ravao demo [--seed N] [--people N] [--venues N] [--days N] [--reset]`: a realistic demo district."""
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ravao.accounts.models import Role
+from ravao.checkins.demo import DemoOptions, DemoSummary, demo_build
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a demo of Huyện Thạch Thất (Hà Nội) on the current database: venues, people, declarations "
+        "and two weeks of check-ins, plus demo logins. Safe to run again; --reset rebuilds it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2021, help="Random seed (default 2021).")
+        parser.add_argument("--people", type=int, default=5000, help="People (default 5000).")
+        parser.add_argument("--venues", type=int, default=300, help="Venues, at least ~50 (default 300).")
+        parser.add_argument("--days", type=int, default=14, help="Days of check-ins up to now (default 14).")
+        parser.add_argument("--reset", action="store_true", help="Delete the demo data first, then rebuild.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for name in ("people", "venues", "days"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1.")
+        self.started = time.perf_counter()
+        self._stage = ""
+        # A bar redrawn in place on a terminal; one line per finished stage when piped to a file.
+        self._tty = (hasattr(self.stdout, "isatty") and self.stdout.isatty()) or sys.stdout.isatty()
+        summary = demo_build(
+            options=DemoOptions(
+                seed=options["seed"], people=options["people"], venues=options["venues"], days=options["days"]
+            ),
+            reset=options["reset"],
+            progress=self._progress,
+        )
+        self._print_summary(summary)
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = f"{stage:<13} [{'#' * filled}{'.' * (width - filled)}] {done:>7}/{total:<7}"
+        elapsed = time.perf_counter() - self.started
+        if self._tty:
+            self.stdout.write(f"\r{bar} {elapsed:5.1f} s", ending="")
+            if done >= total:
+                self.stdout.write("")
+        elif done >= total:
+            self.stdout.write(f"{bar} {elapsed:5.1f} s")
+        self.stdout.flush()
+
+    def _print_summary(self, summary: DemoSummary) -> None:
+        elapsed = time.perf_counter() - self.started
+        if summary.created:
+            self.stdout.write(self.style.SUCCESS(f"Demo district built in {elapsed:.1f} s."))
+        else:
+            self.stdout.write(
+                self.style.WARNING("The demo is already loaded: nothing written (use --reset to rebuild).")
+            )
+        self.stdout.write("")
+        for label, count in summary.counts:
+            self.stdout.write(f"  {label:<22}{count:>10,}")
+        self.stdout.write("")
+        self.stdout.write(f"Open {summary.site_url} and log in with a phone number below.")
+        self.stdout.write(f"Password for every demo login: {summary.password}")
+        roles = dict(Role.choices)
+        for login, exists in summary.logins:
+            scope = "Huyện Thạch Thất" if login.scope == "district" else login.scope
+            note = "" if exists else "  (missing)"
+            self.stdout.write(
+                f"  {login.login}  {login.full_name:<18} {roles[login.role]!s:<24} {scope}{note}"
+            )
+        if summary.poster_url:
+            self.stdout.write("")
+            self.stdout.write(f"Try a self check-in at {summary.poster_venue}: {summary.poster_url}")
