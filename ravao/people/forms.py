@@ -113,7 +113,6 @@ class ProfileForm(forms.Form):
         label=_("ID number (CCCD/CMND/passport)"),
         max_length=20,
         required=False,
-        help_text=_("Optional."),
     )
     year_of_birth = forms.IntegerField(
         label=_("Year of birth"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})

@@ -82,9 +82,9 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_approve": venues_in_scope_of(user, roles=OFFICIAL_ROLES).filter(pk=venue.pk).exists(),
         "checkin_url": checkin_url(venue.qr_code),
-        "area_form": AreaForm(venue=venue),
-        "shift_form": ShiftForm(venue=venue),
-        "invite_form": InviteForm(),
+        "area_form": AreaForm(venue=venue, auto_id="area_%s"),
+        "shift_form": ShiftForm(venue=venue, auto_id="shift_%s"),
+        "invite_form": InviteForm(auto_id="invite_%s"),
         "invitations": venue.invitations.filter(accepted_at__isnull=True) if can_manage else [],
         "staff": venue.memberships.select_related("user").order_by("role"),
     }

@@ -57,6 +57,8 @@ class StatusRuleTests(SimpleTestCase):
         ):
             rules = load_rules()
         self.assertEqual(colour_for(StatusFacts(any_symptom=True, fresh_declaration=True), rules), "red")
-        with mock.patch.dict(os.environ, {"RAVAO_STATUS_RULES": '[["purple", "any_symptom"]]'}):
-            with self.assertRaises(ConfigError):
-                load_rules()
+        with (
+            mock.patch.dict(os.environ, {"RAVAO_STATUS_RULES": '[["purple", "any_symptom"]]'}),
+            self.assertRaises(ConfigError),
+        ):
+            load_rules()
