@@ -17,18 +17,38 @@ def typical_stay(venue: Venue) -> timedelta:
     return timedelta(minutes=minutes)
 
 
+# Workers scan in a little before their shift starts; such an entry belongs to the coming shift,
+# not to the one that is ending.
+SHIFT_EARLY_ARRIVAL = timedelta(minutes=45)
+
+
+def _shift_of(local_in: datetime, shifts: list[Shift]) -> Shift | None:
+    """The shift a visit starting at `local_in` (local time) belongs to, if any."""
+    soon = (local_in + SHIFT_EARLY_ARRIVAL).time()
+    for shift in shifts:
+        starts_soon = (
+            local_in.time() < shift.starts_at <= soon
+            if local_in.time() < soon
+            else (shift.starts_at > local_in.time() or shift.starts_at <= soon)  # window crosses midnight
+        )
+        if starts_soon:
+            return shift
+    for shift in shifts:
+        if shift.contains(local_in.time()):
+            return shift
+    return None
+
+
 def estimate_end(*, venue: Venue, checked_in_at: datetime, shifts: list[Shift] | None = None) -> datetime:
     """When a visit with no check-out most likely ended (BRIEF §3): the end of the shift it started
     in, else the kind's typical stay, capped by the venue's closing time that day."""
     local_in = timezone.localtime(checked_in_at)
-    for shift in shifts or []:
-        if shift.contains(local_in.time()):
-            end = local_in.replace(
-                hour=shift.ends_at.hour, minute=shift.ends_at.minute, second=0, microsecond=0
-            )
-            if end <= local_in:
-                end += timedelta(days=1)  # a night shift ends the next morning
-            return end
+    shift = _shift_of(local_in, shifts or [])
+    if shift is not None:
+        end = local_in.replace(hour=shift.ends_at.hour, minute=shift.ends_at.minute, second=0, microsecond=0)
+        if end <= local_in:
+            end += timedelta(days=1)  # a night shift ends the next morning
+        return end
     end = local_in + typical_stay(venue)
     if venue.closes_at is not None:
         closing = local_in.replace(

@@ -39,12 +39,18 @@ class EstimateEndTests(RavaoTestCase):
         ]
         self.assertEqual(estimate_end(venue=self.venue_a, checked_in_at=at(6, 5), shifts=shifts), at(14))
         self.assertEqual(
-            estimate_end(venue=self.venue_a, checked_in_at=at(21, 58), shifts=shifts), at(5, 58, day=11)
-        )  # no shift: 8 h
+            estimate_end(venue=self.venue_a, checked_in_at=at(21, 58), shifts=shifts), at(6, day=11)
+        )  # just before Ca 3
         self.assertEqual(
             estimate_end(venue=self.venue_a, checked_in_at=at(22, 10), shifts=shifts), at(6, day=11)
         )
         self.assertEqual(estimate_end(venue=self.venue_a, checked_in_at=at(2), shifts=shifts), at(6))
+        # Arriving before the shift starts: the coming shift, not the ending one.
+        self.assertEqual(estimate_end(venue=self.venue_a, checked_in_at=at(5, 40), shifts=shifts), at(14))
+        self.assertEqual(
+            estimate_end(venue=self.venue_a, checked_in_at=at(21, 30), shifts=shifts), at(6, day=11)
+        )
+        self.assertEqual(estimate_end(venue=self.venue_a, checked_in_at=at(5, 0), shifts=shifts), at(6))
 
 
 class CloseStaleTests(RavaoTestCase):
