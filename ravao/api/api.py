@@ -13,10 +13,10 @@ from ninja.security import APIKeyCookie
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import person_visits
-from ravao.checkins.services import checkin_create
+from ravao.checkins.services import checkin_self_scan
 from ravao.people.devices import COOKIE_NAME, device_from_request
 from ravao.people.models import Device
-from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
+from ravao.people.selectors import declaration_is_fresh, person_latest_declaration
 from ravao.places.models import Venue
 from ravao.places.selectors import scan_target
 
@@ -125,19 +125,10 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str,
     now = timezone.now()
     declaration = person_latest_declaration(person)
     if not declaration_is_fresh(declaration, now=now):
-        return Status(
-            409, {"code": "declaration_stale", "message": _("Re-confirm your health declaration first.")}
-        )
-    status = person_status(person, declaration, now=now)
-    checkin, created = checkin_create(
-        person=person,
-        venue=venue,
-        area=area,
-        method=CheckIn.Method.SELF_SCAN,
-        at=now,
-        client_id=payload.client_id,
-        device=device,
-        status_at_entry=status,
+        return _error(409, "declaration_stale", _("Re-confirm your health declaration first."))
+    assert declaration is not None
+    checkin, created, status = checkin_self_scan(
+        device=device, venue=venue, area=area, declaration=declaration, client_id=payload.client_id, at=now
     )
     if checkin.person_id != person.pk:
         # Someone else's client_id: answer as if unknown rather than reveal another visit.

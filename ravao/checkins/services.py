@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ravao.checkins.models import CheckIn
-from ravao.people.models import Device, Person
+from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.people.selectors import person_status
 from ravao.places.models import Area, Shift, Venue
 
 
@@ -109,6 +110,32 @@ def checkin_create(
         # The client_id exists: a replay. Everything above was rolled back with the savepoint.
         return CheckIn.objects.get(client_id=client_id), False
     return checkin, True
+
+
+def checkin_self_scan(
+    *,
+    device: Device,
+    venue: Venue,
+    area: Area | None,
+    declaration: HealthDeclaration,
+    client_id: uuid.UUID,
+    at: datetime,
+) -> tuple[CheckIn, bool, str]:
+    """A visitor's own scan of a poster: the colour of the moment is kept with the visit.
+    Returns (check-in, created, status colour)."""
+    person = device.person
+    status = person_status(person, declaration, now=at)
+    checkin, created = checkin_create(
+        person=person,
+        venue=venue,
+        area=area,
+        method=CheckIn.Method.SELF_SCAN,
+        at=at,
+        client_id=client_id,
+        device=device,
+        status_at_entry=status,
+    )
+    return checkin, created, status
 
 
 @transaction.atomic

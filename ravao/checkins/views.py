@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import open_visit_at
-from ravao.checkins.services import checkin_checkout, checkin_create
+from ravao.checkins.services import checkin_checkout, checkin_self_scan
 from ravao.people.devices import device_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
 from ravao.people.models import Device, HealthDeclaration, Person
@@ -52,17 +52,13 @@ def _record(
     device: Device,
     declaration: HealthDeclaration,
 ) -> HttpResponse:
-    now = timezone.now()
-    status = person_status(person, declaration, now=now)
-    checkin, _created = checkin_create(
-        person=person,
+    checkin, _created, status = checkin_self_scan(
+        device=device,
         venue=venue,
         area=area,
-        method=CheckIn.Method.SELF_SCAN,
-        at=now,
+        declaration=declaration,
         client_id=_parse_client_id(request.POST.get("client_id")),
-        device=device,
-        status_at_entry=status,
+        at=timezone.now(),
     )
     checkin.venue, checkin.area = venue, area  # already loaded; saves two queries on a replay
     return _confirmation(request, checkin, person=person, status=status)
