@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "ravao.places",
     "ravao.people",
     "ravao.checkins",
+    "ravao.privacy",
+    "ravao.tracing",
+    "ravao.oversight",
     "ravao.api",
 ]
 
@@ -63,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ravao.context_processors.roles",
             ],
         },
     }

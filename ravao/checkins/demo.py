@@ -41,12 +41,13 @@ from ravao.checkins.models import CheckIn
 from ravao.checkins.services import estimate_end
 from ravao.lib.cccd import PROVINCE_CODES
 from ravao.lib.qr import checkin_url
-from ravao.lib.text import fold, nfc
+from ravao.lib.text import nfc
 from ravao.people.models import Device, HealthDeclaration, Person, Sex
 from ravao.people.selectors import person_status
 from ravao.places.models import AdminUnit, Area, Shift, Venue, VenueKind
 from ravao.places.services import area_create, shift_create, venue_register, venue_set_status
 from ravao.places.units import communes_of, load_units, unit_code
+from ravao.privacy.crypto import lookup_hash
 
 # --- Constants -------------------------------------------------------------------------------------------
 
@@ -617,8 +618,9 @@ class _Builder:
     def _people(self) -> list[_PersonPlan]:
         rng = self.rng
         # Numbers already in the database (someone who tried the app) must not collide with ours.
-        taken_phones = set(Person.objects.exclude(phone=None).values_list("phone", flat=True))
-        taken_ids = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+        # Compared by keyed hash: the numbers themselves are encrypted.
+        taken_phones = set(Person.objects.exclude(phone_hash=None).values_list("phone_hash", flat=True))
+        taken_ids = set(Person.objects.exclude(id_hash=None).values_list("id_hash", flat=True))
         other_provinces = sorted(PROVINCE_CODES - {"001"})
         current_year = self.dates[-1].year
         plans: list[_PersonPlan] = []
@@ -638,21 +640,20 @@ class _Builder:
             # A CCCD for ~60 %: province of birth, century/sex digit, 2 digits of the year, 6 digits.
             # Cards print only Nam/Nữ, so "other" gets none.
             if sex != Sex.OTHER and rng.random() < 0.6:
-                while id_number is None or id_number in taken_ids:
+                while id_number is None or lookup_hash(id_number) in taken_ids:
                     province = "001" if rng.random() < 0.85 else rng.choice(other_provinces)
                     century = (0 if year < 2000 else 2) + (1 if female else 0)
                     id_number = f"{province}{century}{year % 100:02d}{rng.randint(0, 999999):06d}"
-                taken_ids.add(id_number)
+                taken_ids.add(lookup_hash(id_number))
             phone = None
             elderly = current_year - year >= 65
             # Some elderly people have no phone of their own: their CCCD is how the gate finds them.
             if id_number is None or not (elderly and rng.random() < 0.3):
-                while phone is None or phone in taken_phones:
+                while phone is None or lookup_hash(phone) in taken_phones:
                     phone = self._mobile()
-                taken_phones.add(phone)
+                taken_phones.add(lookup_hash(phone))
             person = Person(
                 full_name=full_name,
-                name_folded=fold(full_name),
                 phone=phone,
                 id_number=id_number,
                 year_of_birth=year,
@@ -660,6 +661,7 @@ class _Builder:
                 commune=commune,
                 address=self._address(commune),
             )
+            person.refresh_lookup_keys()  # bulk_create skips save()
             rows.append(person)
             plans.append(_PersonPlan(person=person, commune_id=commune.pk, elderly=elderly))
         for start in range(0, len(rows), BATCH_SIZE):

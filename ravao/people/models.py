@@ -5,10 +5,14 @@ encryption of these columns (a later change) stays inside this app.
 """
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from ravao.privacy.crypto import lookup_hash, name_index
+from ravao.privacy.fields import EncryptedDateField, EncryptedTextField
 
 
 class Sex(models.TextChoices):
@@ -25,15 +29,24 @@ class StatusColour(models.TextChoices):
 
 
 class Person(models.Model):
-    """One real person, de-duplicated by phone or ID number (each unique when present)."""
+    """One real person, de-duplicated by ID number or phone (their keyed hashes are unique).
+
+    Name, phone, ID number, date of birth, address and email are encrypted at rest (ravao.privacy);
+    look persons up through `people.selectors`, never by filtering on those fields.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    full_name = models.CharField(_("full name"), max_length=120)
-    # Lower-case, diacritics removed: "nguyen van an" finds "Nguyễn Văn An".
-    name_folded = models.CharField(max_length=120, db_index=True)
-    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True, unique=True)
-    id_number = models.CharField(_("ID number"), max_length=20, null=True, blank=True, unique=True)
+    full_name = EncryptedTextField(_("full name"))
+    # Blind index of the folded words of the name: "nguyen van an" finds "Nguyễn Văn An".
+    name_index = models.CharField(max_length=400, editable=False)
+    phone = EncryptedTextField(_("phone"), null=True, blank=True)
+    # NULL, not "", when absent: the unique index must ignore persons without one.
+    phone_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)  # noqa: DJ001
+    id_number = EncryptedTextField(_("ID number"), null=True, blank=True)
+    id_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)  # noqa: DJ001
+    # Year of birth stays in clear: age bands for statistics; the full date (from a CCCD) is encrypted.
     year_of_birth = models.PositiveSmallIntegerField(_("year of birth"))
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
     nationality = models.CharField(_("nationality"), max_length=60, default="Việt Nam")
     commune = models.ForeignKey(
@@ -44,9 +57,9 @@ class Person(models.Model):
         related_name="+",
         verbose_name=_("commune / ward"),
     )
-    address = models.CharField(_("street address"), max_length=250, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    # Set by the tracing work (F0 red, F1 under follow-up yellow); declarations set the rest.
+    address = EncryptedTextField(_("street address"), blank=True)
+    email = EncryptedTextField(_("email"), blank=True)
+    # Set by the tracing work ("case" → red, "contact" → yellow); declarations set the rest.
     case_status = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -54,12 +67,22 @@ class Person(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="person_has_phone_or_id",
-                condition=Q(phone__isnull=False) | Q(id_number__isnull=False),
+                condition=Q(phone_hash__isnull=False) | Q(id_hash__isnull=False),
             )
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_lookup_keys()
+        super().save(*args, **kwargs)
+
+    def refresh_lookup_keys(self) -> None:
+        """Recompute the keyed hashes from the clear values (also call it before bulk_create)."""
+        self.phone_hash = lookup_hash(self.phone) if self.phone else None
+        self.id_hash = lookup_hash(self.id_number) if self.id_number else None
+        self.name_index = name_index(self.full_name)
 
 
 class Device(models.Model):

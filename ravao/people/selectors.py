@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.status import StatusFacts, colour_for
+from ravao.privacy.crypto import lookup_hash, name_tokens
 
 
 def device_by_key(key: str) -> Device | None:
@@ -45,12 +46,23 @@ def person_status(person: Person, declaration: HealthDeclaration | None, *, now:
 def person_by_phone_or_id(*, phone: str | None, id_number: str | None) -> Person | None:
     """De-duplication key of a person: the ID number first (stronger), then the phone."""
     if id_number:
-        person = Person.objects.filter(id_number=id_number).first()
+        person = Person.objects.filter(id_hash=lookup_hash(id_number)).first()
         if person:
             return person
     if phone:
-        return Person.objects.filter(phone=phone).first()
+        return Person.objects.filter(phone_hash=lookup_hash(phone)).first()
     return None
+
+
+def persons_named(words: str, persons: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """Persons whose name holds every word typed (diacritics and case ignored), within `persons`."""
+    persons = Person.objects.all() if persons is None else persons
+    tokens = name_tokens(words)
+    if not tokens:
+        return persons.none()
+    for token in tokens:
+        persons = persons.filter(name_index__contains=f" {token} ")
+    return persons
 
 
 def person_declarations(person: Person) -> QuerySet[HealthDeclaration]:

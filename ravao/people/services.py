@@ -6,7 +6,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ravao.lib.text import fold, nfc
+from ravao.lib.text import nfc
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.selectors import person_by_phone_or_id, person_status
 from ravao.places.models import AdminUnit
@@ -47,7 +47,6 @@ class Answers:
 
 def _apply_profile(person: Person, profile: Profile) -> None:
     person.full_name = nfc(profile.full_name)
-    person.name_folded = fold(profile.full_name)
     person.phone = profile.phone or person.phone
     person.id_number = profile.id_number or person.id_number
     person.year_of_birth = profile.year_of_birth
@@ -120,3 +119,14 @@ def declaration_submit(
 def person_delete(*, person: Person) -> None:
     """The person asked to be forgotten: their check-ins, declarations and devices go with them."""
     person.delete()
+
+
+@transaction.atomic
+def person_set_case_status(*, person: Person, case_status: str) -> Person:
+    """Tracing marks a person as a confirmed case ("case" → red) or a contact under follow-up
+    ("contact" → yellow); "" clears it. The status colour rules read this field."""
+    if case_status not in ("", "case", "contact"):
+        raise ValueError(f"unknown case status {case_status!r}")
+    person.case_status = case_status
+    person.save(update_fields=["case_status"])
+    return person

@@ -1,0 +1,53 @@
+"""Audit events and purge runs.
+
+An audit event is written in the same transaction as the write it records, or right after a read of
+personal data by an official (person search, case pages, contact lists, exports, gate look-ups). A person
+sees the events about them on their personal page; a district admin reviews and filters them all.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Role and scope as they were at the time (memberships change later).
+    actor_role = models.CharField(max_length=20, blank=True)
+    actor_office = models.CharField(max_length=200, blank=True)
+    # Dotted verb: "person.search", "gate.lookup", "case.view", "export.xlsx", "venue.approve" ...
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # The person whose data was read or changed; kept as a plain id so the row survives the person's
+    # deletion without pointing at nothing (and without keeping their data).
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Why: for tracing reads the case id is the purpose; free text otherwise.
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_time")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} by {self.actor_id}"
+
+
+class PurgeRun(models.Model):
+    """One run of `ravao purge`: when, the cut-off dates, and counts only (never the data)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cutoffs = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"purge {self.started_at:%Y-%m-%d %H:%M}"
