@@ -86,6 +86,9 @@ def parse_keyring(data_keys: str, lookup_key: str, secret_key: str) -> Keyring:
         keys.append((kid, key))
     if not lookup_key:
         raise ConfigError("RAVAO_LOOKUP_KEY must be set when RAVAO_DATA_KEYS is")
+    # The development key stays readable (never used to encrypt) so an installation that started
+    # without keys can move to real ones: set the keys, then `ravao rotate_keys`.
+    keys.append(("dev", _derive(secret_key, b"data-key")))
     return Keyring(data_keys=tuple(keys), lookup_key=_b64d(lookup_key), derived=False)
 
 

@@ -1,0 +1,47 @@
+"""`ravao rotate_keys`: re-encrypt every personal value under the first key of RAVAO_DATA_KEYS and
+recompute the keyed hashes (after adding a key, or after changing RAVAO_LOOKUP_KEY)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from ravao.people.models import Person
+from ravao.privacy.crypto import keyring
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt personal fields with the current data key and refresh look-up hashes."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        kid, _key = keyring().current
+        batch_size: int = options["batch_size"]
+        last_pk, done = 0, 0
+        while True:
+            # Values decrypt with whichever listed key sealed them; saving seals them with the current one.
+            with transaction.atomic():
+                batch = list(Person.objects.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+                if not batch:
+                    break
+                for person in batch:
+                    person.refresh_lookup_keys()
+                Person.objects.bulk_update(
+                    batch,
+                    [
+                        "full_name",
+                        "phone",
+                        "id_number",
+                        "address",
+                        "email",
+                        "date_of_birth",
+                        "phone_hash",
+                        "id_hash",
+                        "name_index",
+                    ],
+                )
+            done += len(batch)
+            last_pk = batch[-1].pk
+        self.stdout.write(f"{done} persons re-encrypted with key {kid!r}.")

@@ -1,0 +1,93 @@
+import os
+from datetime import date
+from io import StringIO
+from unittest import mock
+
+from django.core.exceptions import FieldError
+from django.core.management import call_command
+from django.db import connection
+
+from ravao.people.models import Person
+from ravao.people.selectors import person_by_phone_or_id, persons_named
+from ravao.privacy.crypto import DecryptionError, decrypt, encrypt, generate_key, key_id_of, parse_keyring
+from ravao.test import RavaoTestCase, make_person
+
+SECRETS = ["Nguyễn Văn An", "0912345678", "001092012345", "Thôn 3", "an@example.vn", "1992-03-15"]
+
+
+def all_text_in_tables() -> str:
+    """Every value of every column of every ravao table, read with raw SQL."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if not table.startswith(("people_", "checkins_", "accounts_", "places_", "privacy_")):
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 (table names from introspection)
+            for row in cursor.fetchall():
+                chunks.extend(str(value) for value in row)
+    return "\n".join(chunks)
+
+
+class AtRestTests(RavaoTestCase):
+    def test_raw_tables_hold_no_plaintext_personal_data(self):
+        person = person_by_phone_or_id(phone="0912345678", id_number=None)
+        person.id_number = "001092012345"
+        person.email = "an@example.vn"
+        person.date_of_birth = date(1992, 3, 15)
+        person.save()
+        text = all_text_in_tables()
+        for secret in [*SECRETS, "nguyen", "Nguyễn"]:
+            with self.subTest(secret=secret):
+                self.assertNotIn(secret, text)
+        # ... and the application still reads everything back.
+        person = Person.objects.get(pk=person.pk)
+        self.assertEqual(person.full_name, "Nguyễn Văn An")
+        self.assertEqual(person.date_of_birth, date(1992, 3, 15))
+
+    def test_lookups_work_on_keyed_hashes(self):
+        make_person(name="Trần Thị Bích", phone="0987000111", id_number="001301012345")
+        self.assertEqual(
+            person_by_phone_or_id(phone=None, id_number="001301012345").full_name, "Trần Thị Bích"
+        )
+        self.assertEqual(list(persons_named("TRAN bich").values_list("phone_hash", flat=True)).__len__(), 1)
+        self.assertEqual(persons_named("tran van").count(), 0)
+        self.assertEqual(persons_named("").count(), 0)
+
+    def test_filtering_on_ciphertext_is_refused(self):
+        with self.assertRaises(FieldError):
+            list(Person.objects.filter(phone="0912345678"))
+
+    def test_each_value_names_its_key_and_uses_a_fresh_nonce(self):
+        self.assertNotEqual(encrypt("0912345678"), encrypt("0912345678"))
+        self.assertEqual(key_id_of(encrypt("x")), "dev")
+
+    def test_tampered_or_foreign_values_do_not_decrypt(self):
+        sealed = encrypt("0912345678")
+        tampered = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
+        with self.assertRaises(DecryptionError):
+            decrypt(tampered)
+        other = parse_keyring(generate_key("k9"), generate_key(""), "x")
+        with self.assertRaises(DecryptionError):
+            decrypt(encrypt("x", other))
+
+    def test_rotate_keys(self):
+        old_ring = generate_key("k1")
+        lookup = generate_key("")
+        with mock.patch.dict(os.environ, {"RAVAO_DATA_KEYS": old_ring, "RAVAO_LOOKUP_KEY": lookup}):
+            call_command("rotate_keys", stdout=StringIO())  # everything under k1 now
+            raw = self.raw_phone()
+            self.assertEqual(key_id_of(raw), "k1")
+        new_ring = generate_key("k2") + "," + old_ring
+        with mock.patch.dict(os.environ, {"RAVAO_DATA_KEYS": new_ring, "RAVAO_LOOKUP_KEY": lookup}):
+            out = StringIO()
+            call_command("rotate_keys", stdout=out)
+            self.assertIn("'k2'", out.getvalue())
+            self.assertEqual(key_id_of(self.raw_phone()), "k2")
+            self.assertEqual(
+                person_by_phone_or_id(phone="0912345678", id_number=None).full_name, "Nguyễn Văn An"
+            )
+
+    def raw_phone(self) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT phone FROM people_person WHERE id = %s", [self.visitor.pk])
+            return cursor.fetchone()[0]
