@@ -17,7 +17,7 @@ SECRETS = ["Nguyễn Văn An", "0912345678", "001092012345", "Thôn 3", "an@exam
 
 def all_text_in_tables() -> str:
     """Every value of every column of every ravao table, read with raw SQL."""
-    chunks = []
+    chunks: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             if not table.startswith(("people_", "checkins_", "accounts_", "places_", "privacy_")):
