@@ -11,6 +11,7 @@ from ravao.accounts.models import Invitation, Membership, Role, User
 from ravao.lib.phone import normalise_phone
 from ravao.lib.text import nfc
 from ravao.places.models import AdminUnit, Venue
+from ravao.privacy.services import audit_record
 
 
 def normalise_login(raw: str) -> str | None:
@@ -47,7 +48,7 @@ def membership_grant(
 
 @transaction.atomic
 def staff_invite(*, venue: Venue, invited_by: User, login: str, full_name: str) -> Invitation:
-    return Invitation.objects.create(
+    invitation = Invitation.objects.create(
         venue=venue,
         role=Role.VENUE_STAFF,
         login=login,
@@ -55,6 +56,8 @@ def staff_invite(*, venue: Venue, invited_by: User, login: str, full_name: str) 
         token=secrets.token_urlsafe(32),
         invited_by=invited_by,
     )
+    audit_record(actor=invited_by, action="staff.invite", obj=venue, details={"invitation": invitation.pk})
+    return invitation
 
 
 @transaction.atomic
@@ -64,6 +67,7 @@ def invitation_accept(*, invitation: Invitation, password: str) -> User:
     if user is None:
         user = user_create(login=invitation.login, password=password, full_name=invitation.full_name)
     membership_grant(user=user, role=invitation.role, venue=invitation.venue)
+    audit_record(actor=user, action="staff.join", obj=invitation.venue, details={"invitation": invitation.pk})
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return user

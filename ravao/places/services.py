@@ -9,6 +9,12 @@ from django.utils import timezone
 from ravao.accounts.models import Membership, Role, User
 from ravao.lib.text import nfc
 from ravao.places.models import AdminUnit, Area, Shift, Venue, new_qr_code
+from ravao.privacy.services import audit_record
+
+
+def _audit(by: User | None, action: str, venue: Venue, **details: object) -> None:
+    """Every change to a venue is audited; `by` is None for operator commands (the demo, imports)."""
+    audit_record(actor=by, action=action, obj=venue, details={k: str(v) for k, v in details.items()})
 
 
 @transaction.atomic
@@ -43,14 +49,16 @@ def venue_register(
     venue.code = f"V{venue.pk:06d}"
     venue.save(update_fields=["code"])
     Membership.objects.create(user=manager, role=Role.VENUE_MANAGER, venue=venue)
+    _audit(manager, "venue.register", venue, status=venue.status)
     return venue
 
 
 @transaction.atomic
-def venue_update(*, venue: Venue, **fields: object) -> Venue:
+def venue_update(*, venue: Venue, by: User | None = None, **fields: object) -> Venue:
     for name, value in fields.items():
         setattr(venue, name, nfc(value) if isinstance(value, str) else value)
     venue.save()
+    _audit(by, "venue.update", venue, fields=",".join(sorted(fields)))
     return venue
 
 
@@ -61,40 +69,53 @@ def venue_set_status(*, venue: Venue, status: str, by: User, now: datetime) -> V
         venue.approved_at = now
         venue.approved_by = by
     venue.save(update_fields=["status", "approved_at", "approved_by"])
+    _audit(by, "venue.status", venue, status=status)
     return venue
 
 
 @transaction.atomic
-def venue_rotate_code(*, venue: Venue, now: datetime) -> Venue:
+def venue_rotate_code(*, venue: Venue, now: datetime, by: User | None = None) -> Venue:
     """A new poster code; the printed poster with the old code stops working at once."""
     venue.qr_code = new_qr_code()
     venue.qr_rotated_at = now
     venue.save(update_fields=["qr_code", "qr_rotated_at"])
+    _audit(by, "venue.rotate_code", venue)
     return venue
 
 
 @transaction.atomic
-def area_rotate_code(*, area: Area) -> Area:
+def area_rotate_code(*, area: Area, by: User | None = None) -> Area:
     area.qr_code = new_qr_code()
     area.save(update_fields=["qr_code"])
+    _audit(by, "area.rotate_code", area.venue, area=area.pk)
     return area
 
 
 @transaction.atomic
-def area_create(*, venue: Venue, name: str, kind: str, parent: Area | None = None) -> Area:
-    return Area.objects.create(venue=venue, name=nfc(name), kind=kind, parent=parent)
+def area_create(
+    *, venue: Venue, name: str, kind: str, parent: Area | None = None, by: User | None = None
+) -> Area:
+    area = Area.objects.create(venue=venue, name=nfc(name), kind=kind, parent=parent)
+    _audit(by, "area.create", venue, area=area.pk)
+    return area
 
 
 @transaction.atomic
-def area_delete(*, area: Area) -> None:
+def area_delete(*, area: Area, by: User | None = None) -> None:
+    _audit(by, "area.delete", area.venue, area=area.pk)
     area.delete()
 
 
 @transaction.atomic
-def shift_create(*, venue: Venue, name: str, starts_at: time, ends_at: time) -> Shift:
-    return Shift.objects.create(venue=venue, name=nfc(name), starts_at=starts_at, ends_at=ends_at)
+def shift_create(
+    *, venue: Venue, name: str, starts_at: time, ends_at: time, by: User | None = None
+) -> Shift:
+    shift = Shift.objects.create(venue=venue, name=nfc(name), starts_at=starts_at, ends_at=ends_at)
+    _audit(by, "shift.create", venue, shift=shift.pk)
+    return shift
 
 
 @transaction.atomic
-def shift_delete(*, shift: Shift) -> None:
+def shift_delete(*, shift: Shift, by: User | None = None) -> None:
+    _audit(by, "shift.delete", shift.venue, shift=shift.pk)
     shift.delete()

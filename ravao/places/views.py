@@ -97,7 +97,7 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = access_venue(_user(request), venue_id, manage=True)
     form = VenueForm(request.POST or None, initial=VenueForm.initial_from(venue))
     if request.method == "POST" and form.is_valid():
-        venue_update(venue=venue, **form.cleaned_data)
+        venue_update(venue=venue, by=_user(request), **form.cleaned_data)
         return redirect("places:venue", venue_id=venue.pk)
     return render(
         request, "places/venue_form.html", {"form": form, "venue": venue}, status=400 if form.errors else 200
@@ -118,7 +118,7 @@ def area_add(request: HttpRequest, venue_id: int) -> HttpResponse:
     form = AreaForm(request.POST, venue=venue)
     if not form.is_valid():
         return _form_error(request, form, venue, _("Add an area"))
-    area_create(venue=venue, **form.cleaned_data)
+    area_create(venue=venue, by=_user(request), **form.cleaned_data)
     return redirect("places:venue", venue_id=venue.pk)
 
 
@@ -126,7 +126,7 @@ def area_add(request: HttpRequest, venue_id: int) -> HttpResponse:
 @require_POST
 def area_remove(request: HttpRequest, area_id: int) -> HttpResponse:
     area = access_area(_user(request), area_id, manage=True)
-    area_delete(area=area)
+    area_delete(area=area, by=_user(request))
     return redirect("places:venue", venue_id=area.venue_id)
 
 
@@ -137,7 +137,7 @@ def shift_add(request: HttpRequest, venue_id: int) -> HttpResponse:
     form = ShiftForm(request.POST, venue=venue)
     if not form.is_valid():
         return _form_error(request, form, venue, _("Add a shift"))
-    shift_create(venue=venue, **form.cleaned_data)
+    shift_create(venue=venue, by=_user(request), **form.cleaned_data)
     return redirect("places:venue", venue_id=venue.pk)
 
 
@@ -148,7 +148,7 @@ def shift_remove(request: HttpRequest, venue_id: int, shift_id: int) -> HttpResp
     shift = Shift.objects.filter(venue=venue, pk=shift_id).first()
     if shift is None:
         raise Http404
-    shift_delete(shift=shift)
+    shift_delete(shift=shift, by=_user(request))
     return redirect("places:venue", venue_id=venue.pk)
 
 
@@ -159,9 +159,9 @@ def rotate_code(request: HttpRequest, venue_id: int) -> HttpResponse:
     area_id = request.POST.get("area")
     if area_id:
         area = access_area(_user(request), int(area_id) if area_id.isdigit() else 0, manage=True)
-        area_rotate_code(area=area)
+        area_rotate_code(area=area, by=_user(request))
     else:
-        venue_rotate_code(venue=venue, now=timezone.now())
+        venue_rotate_code(venue=venue, now=timezone.now(), by=_user(request))
     messages.success(request, _("A new code was made. Print the new poster: the old one no longer works."))
     return redirect("places:venue", venue_id=venue.pk)
 

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ravao.privacy import views
 
 app_name = "privacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit_log"),
+]
