@@ -1,0 +1,158 @@
+"""The access matrix: every URL of the project × every persona → the expected status.
+
+The list of URLs comes from the URL configuration itself, so a new URL without a row here fails
+`test_every_url_has_a_row`: nobody can add a page and forget to decide who may see it.
+
+Rows are written as nine status codes, one per persona, in the order of PERSONAS:
+    anonymous, visitor (remembered device), alice (manager of A), bob (manager of B),
+    sam (staff of A), carol (official of A's commune), cuong (official of another commune),
+    hana (health officer), dan (district admin)
+Every request is a GET; POST-only URLs answer 405 (or send anonymous users to the login page first).
+Responses that refuse (3xx/4xx) must not leak venue A's name or the visitor's phone number.
+"""
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from ravao.checkins.models import CheckIn
+from ravao.places.models import Area, Shift
+from ravao.test import RavaoTestCase
+
+PERSONAS = ("anonymous", "visitor", "alice", "bob", "sam", "carol", "cuong", "hana", "dan")
+
+PUBLIC = "200 200 200 200 200 200 200 200 200"
+LOGIN_ONLY = "302 302 200 200 200 200 200 200 200"
+POST_ONLY_LOGIN = "302 302 405 405 405 405 405 405 405"
+POST_ONLY = "405 405 405 405 405 405 405 405 405"
+VENUE_A_VIEW = "302 302 200 404 200 200 404 404 200"
+VENUE_A_MANAGE = "302 302 200 404 404 404 404 404 404"
+COMMUNE_A = "302 302 404 404 404 200 404 404 200"
+DISTRICT_ADMIN = "302 302 404 404 404 404 404 404 200"
+
+# URL name → (expected statuses, kwargs builder). Builders get the test case (personas, objects).
+Kwargs = Callable[["AccessMatrixTests"], dict[str, Any]]
+NONE: Kwargs = lambda t: {}  # noqa: E731
+VENUE_A: Kwargs = lambda t: {"venue_id": t.venue_a.pk}  # noqa: E731
+AREA_A: Kwargs = lambda t: {"area_id": t.area_a.pk}  # noqa: E731
+
+ROWS: dict[str, tuple[str, Kwargs]] = {
+    "home": ("200 200 302 302 302 302 302 302 302", NONE),
+    "manifest": (PUBLIC, NONE),
+    "service_worker": (PUBLIC, NONE),
+    "offline": (PUBLIC, NONE),
+    "set_language": ("302 302 302 302 302 302 302 302 302", NONE),
+    "admin:index": ("302 302 302 302 302 302 302 302 302", NONE),
+    # Public check-in pages (J2): the visitor's own confirmation only for their device.
+    "checkins:scan": (PUBLIC, lambda t: {"code": t.venue_a.qr_code}),
+    "checkins:confirmation": (
+        "404 200 404 404 404 404 404 404 404",
+        lambda t: {"client_id": t.visit.client_id},
+    ),
+    "checkins:checkout": (POST_ONLY, lambda t: {"client_id": t.visit.client_id}),
+    # Personal pages: without a device they explain how to get one (200, nothing personal).
+    "people:me": (PUBLIC, NONE),
+    "people:declaration_edit": (PUBLIC, NONE),
+    "people:profile_edit": (PUBLIC, NONE),
+    "people:forget_device": (POST_ONLY, NONE),
+    "people:delete_profile": (PUBLIC, NONE),
+    # Accounts
+    "accounts:login": ("200 200 302 302 302 302 302 302 302", NONE),
+    "accounts:logout": (POST_ONLY, NONE),
+    "accounts:signup": ("200 200 302 302 302 302 302 302 302", NONE),
+    "accounts:invitation": (PUBLIC.replace("200", "404"), lambda t: {"token": "no-such-token"}),
+    # Venues (J1)
+    "places:dashboard": (LOGIN_ONLY, NONE),
+    "places:venue_new": (LOGIN_ONLY, NONE),
+    "places:venue": (VENUE_A_VIEW, VENUE_A),
+    "places:venue_edit": (VENUE_A_MANAGE, VENUE_A),
+    "places:area_add": (POST_ONLY_LOGIN, VENUE_A),
+    "places:area_remove": (POST_ONLY_LOGIN, AREA_A),
+    "places:area_poster": (VENUE_A_VIEW, AREA_A),
+    "places:shift_add": (POST_ONLY_LOGIN, VENUE_A),
+    "places:shift_remove": (POST_ONLY_LOGIN, lambda t: {"venue_id": t.venue_a.pk, "shift_id": t.shift_a.pk}),
+    "places:rotate": (POST_ONLY_LOGIN, VENUE_A),
+    "places:poster": (VENUE_A_VIEW, lambda t: {"venue_id": t.venue_a.pk, "fmt": "svg"}),
+    "places:invite": (POST_ONLY_LOGIN, VENUE_A),
+    "places:venue_status": (POST_ONLY_LOGIN, VENUE_A),
+    "places:unit_venues": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    "places:unit_posters": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    # Audit
+    "privacy:audit_log": (DISTRICT_ADMIN, NONE),
+}
+
+# Django's admin serves only staff accounts (none of the personas); its index is in the matrix,
+# its model pages behave the same and are left out. The API is tested in API_ROWS by path.
+SKIPPED_PREFIXES = ("admin:", "api:")
+
+API_ROWS: dict[str, tuple[str, Kwargs]] = {
+    "/api/v1/scan/{code}": (PUBLIC, lambda t: {"code": t.venue_a.qr_code}),
+    "/api/v1/checkins": (POST_ONLY, NONE),
+    "/api/v1/me/visits": ("401 200 401 401 401 401 401 401 401", NONE),
+}
+
+
+def url_names() -> Iterator[str]:
+    def walk(patterns: list[Any], namespace: str | None) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if namespace and pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}"
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    yield from walk(get_resolver().url_patterns, None)
+
+
+class AccessMatrixTests(RavaoTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.area_a = Area.objects.create(venue=cls.venue_a, name="Dây chuyền 1", kind="line")
+        cls.shift_a = Shift.objects.create(venue=cls.venue_a, name="Ca 1", starts_at="06:00", ends_at="14:00")
+        cls.visit = CheckIn.objects.create(
+            person=cls.visitor,
+            venue=cls.venue_a,
+            checked_in_at=timezone.now(),
+            method="self",
+            device=cls.visitor_device,
+            client_id=uuid.uuid4(),
+        )
+
+    def client_for(self, persona: str) -> Client:
+        if persona == "visitor":
+            return self.device_client()
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(getattr(self, persona), backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    def test_every_url_has_a_row(self) -> None:
+        missing = [name for name in url_names() if name not in ROWS and not name.startswith(SKIPPED_PREFIXES)]
+        self.assertEqual(missing, [], "add these URLs to ROWS in ravao/tests/test_access_matrix.py")
+
+    def check(self, label: str, url: str, row: str) -> None:
+        expected = row.split()
+        self.assertEqual(len(expected), len(PERSONAS), label)
+        for persona, status in zip(PERSONAS, expected, strict=True):
+            with self.subTest(url=label, persona=persona):
+                response = self.client_for(persona).get(url)
+                self.assertEqual(response.status_code, int(status), f"{label} as {persona}")
+                if response.status_code >= 300:
+                    body = response.content.decode(errors="replace")
+                    self.assertNotIn(self.venue_a.name, body)
+                    self.assertNotIn(self.visitor.phone or "-", body)
+
+    def test_matrix(self) -> None:
+        for name, (row, kwargs) in ROWS.items():
+            self.check(name, reverse(name, kwargs=kwargs(self)), row)
+
+    def test_api_matrix(self) -> None:
+        for path, (row, kwargs) in API_ROWS.items():
+            self.check(path, path.format(**kwargs(self)), row)
