@@ -14,28 +14,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end libraries (QR scanner, charts, graph) from the pinned package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
 
-demo: $(STAMP)
+install: $(STAMP) node_modules/.installed
+
+demo: install
 	$(BIN)/ravao migrate --noinput
 	$(BIN)/ravao demo
 	$(BIN)/ravao runserver 127.0.0.1:8000
 
-run: $(STAMP)
+run: install
 	$(BIN)/ravao migrate --noinput
 	$(BIN)/ravao runserver 127.0.0.1:8000
 
 # The whole suite on SQLite, then on PostgreSQL (BRIEF: CI runs on both).
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: install
 	$(BIN)/ravao makemigrations --check --dry-run > /dev/null || (echo "Missing migrations: run ravao makemigrations" && exit 1)
 	$(BIN)/pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: install
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
-test-fast: $(STAMP)
+test-fast: install
 	$(BIN)/pytest -q -m "not browser"
 
 lint: $(STAMP)
