@@ -1,0 +1,134 @@
+"""Cases (F0), their contacts (F1, F2) with follow-up, and alerts to venues.
+
+A contact row keeps the best exposure of one person to one case (tier, overlap, both intervals) plus the
+others in `exposures` (JSON), so the case page and exports need no re-computation; the engine is re-run
+when the window changes, and keeps the officer's decisions.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="cases")
+    # The unit whose health office owns the case: scope of access (a commune station, or the district).
+    unit = models.ForeignKey("places.AdminUnit", on_delete=models.PROTECT, related_name="cases")
+    onset_date = models.DateField(_("symptom onset"), null=True, blank=True)
+    sample_date = models.DateField(_("positive sample taken"), null=True, blank=True)
+    isolated_on = models.DateField(_("isolated on"), null=True, blank=True)
+    window_start = models.DateTimeField(_("infectious from"))
+    window_end = models.DateTimeField(_("infectious until"))
+    # Why the officer changed the proposed window (empty while it is the proposed one).
+    window_reason = models.CharField(_("reason for the window"), max_length=300, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    # The contact whose "positive" follow-up opened this case, if any.
+    source_contact = models.ForeignKey(
+        "Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    traced_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="case_unit_status"),
+            # retention purge: closed cases by closing date
+            models.Index(fields=["closed_at"], name="case_closed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="case_window_order", condition=Q(window_end__gte=models.F("window_start"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"F0 #{self.pk}"
+
+
+class Contact(models.Model):
+    class Tier(models.TextChoices):
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
+
+    class Decision(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class FollowUp(models.TextChoices):
+        TO_CALL = "to_call", _("To call")
+        REACHED = "reached", _("Reached")
+        QUARANTINED = "quarantined", _("Quarantined")
+        TESTED = "tested", _("Tested")
+        NEGATIVE = "negative", _("Negative")
+        POSITIVE = "positive", _("Positive")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    generation = models.PositiveSmallIntegerField()  # 1 = F1, 2 = F2
+    # For an F2: the confirmed F1 they met.
+    via = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="f2s")
+    # The best exposure
+    venue = models.ForeignKey("places.Venue", on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        "places.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tier = models.CharField(max_length=6, choices=Tier.choices)
+    overlap_minutes = models.PositiveIntegerField()
+    source_start = models.DateTimeField()  # the index person's presence (window-clipped, + buffer)
+    source_end = models.DateTimeField()
+    source_estimated = models.BooleanField(default=False)
+    contact_start = models.DateTimeField()
+    contact_end = models.DateTimeField()
+    contact_estimated = models.BooleanField(default=False)
+    # Both areas known and equal ("same production line"); else the venue is what they shared.
+    same_area = models.BooleanField(default=False)
+    exposed_at = models.DateTimeField()
+    # Every exposure of this person to this source: [{venue, area, tier, minutes, start, end, ...}]
+    exposures = models.JSONField(default=list)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.CANDIDATE)
+    followup = models.CharField(max_length=12, choices=FollowUp.choices, default=FollowUp.TO_CALL)
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["generation", "-overlap_minutes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "generation"], name="contact_once_per_case_generation"
+            ),
+            models.CheckConstraint(name="contact_generation", condition=Q(generation__in=[1, 2])),
+        ]
+        indexes = [models.Index(fields=["person", "decision"], name="contact_person_decision")]
+
+    def __str__(self) -> str:
+        return f"F{self.generation} of case #{self.case_id}"
+
+
+class Alert(models.Model):
+    """A venue was in a case's timeline: its managers are told when (never who)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
+    venue = models.ForeignKey("places.Venue", on_delete=models.CASCADE, related_name="tracing_alerts")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "venue"], name="alert_once_per_case_venue")]
+
+    def __str__(self) -> str:
+        return f"alert {self.venue_id} case {self.case_id}"

@@ -1,0 +1,224 @@
+"""Reads of tracing data: timelines, ranked contacts, export rows, graph, exposures, alerts."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ravao.accounts.models import Role, User
+from ravao.accounts.selectors import venues_served_by
+from ravao.people.models import Person
+from ravao.places.models import Area, Venue
+from ravao.tracing.engine import TIER_RANK, IndexCase, Visit, trace
+from ravao.tracing.explain import reason
+from ravao.tracing.models import Alert, Case, Contact
+
+
+@dataclass(frozen=True)
+class TimelineVisit:
+    venue: Venue
+    area: Area | None
+    start: datetime
+    end: datetime
+    estimated: bool
+
+
+def case_timeline(case: Case) -> list[TimelineVisit]:
+    """The case's visits in the window, oldest first, with the estimated ends marked."""
+    visits: list[Visit] = trace(
+        [IndexCase(case.pk, case.person_id, case.window_start, case.window_end)]
+    ).visits.get(case.pk, [])
+    venues = Venue.objects.in_bulk({v.venue_id for v in visits})
+    areas = Area.objects.in_bulk({v.area_id for v in visits if v.area_id})
+    return [
+        TimelineVisit(
+            venues[v.venue_id], areas.get(v.area_id) if v.area_id else None, v.start, v.end, v.estimated
+        )
+        for v in visits
+    ]
+
+
+def contact_reason(contact: Contact) -> str:
+    return reason(
+        tier=contact.tier,
+        overlap_minutes=contact.overlap_minutes,
+        area_kind=contact.area.kind if contact.area_id and contact.area else None,
+        same_area=contact.same_area,
+        source_start=contact.source_start,
+        source_end=contact.source_end,
+        contact_start=contact.contact_start,
+        estimated=contact.source_estimated or contact.contact_estimated,
+    )
+
+
+def rank_key(contact: Contact) -> tuple[int, int, int, float]:
+    decided = {Contact.Decision.CONFIRMED: 2, Contact.Decision.CANDIDATE: 1}.get(contact.decision, 0)  # type: ignore[call-overload]
+    return (decided, TIER_RANK[contact.tier], contact.overlap_minutes, -contact.contact_start.timestamp())
+
+
+def case_contacts(case: Case, *, generation: int | None = None) -> list[Contact]:
+    """Contacts ranked: confirmed and candidates before dismissed; then tier, overlap, earliest."""
+    qs = Contact.objects.filter(case=case).select_related("person", "venue", "area", "via")
+    if generation is not None:
+        qs = qs.filter(generation=generation)
+    contacts = list(qs)
+    for contact in contacts:
+        contact.reason = contact_reason(contact)  # type: ignore[attr-defined]
+    return sorted(contacts, key=lambda c: (c.generation, *(-x for x in rank_key(c))))
+
+
+@dataclass
+class ContactGroup:
+    venue: Venue
+    area: Area | None
+    contacts: list[Contact]
+
+
+def grouped_contacts(contacts: list[Contact]) -> list[ContactGroup]:
+    """Contacts grouped by venue and area, groups in the order of their best contact."""
+    groups: dict[tuple[int, int | None], ContactGroup] = {}
+    for contact in contacts:
+        key = (contact.venue_id, contact.area_id if contact.same_area else None)
+        if key not in groups:
+            groups[key] = ContactGroup(contact.venue, contact.area if contact.same_area else None, [])
+        groups[key].contacts.append(contact)
+    return list(groups.values())
+
+
+EXPORT_HEADERS = [
+    "generation",
+    "tier",
+    "overlap_minutes",
+    "reason",
+    "full_name",
+    "phone",
+    "venue_code",
+    "venue",
+    "area",
+    "contact_in",
+    "contact_out",
+    "contact_estimated",
+    "case_in",
+    "case_out_with_buffer",
+    "decision",
+    "followup",
+]
+
+
+def _local(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def export_rows(case: Case) -> list[list[Any]]:
+    rows = []
+    for c in case_contacts(case):
+        rows.append(
+            [
+                f"F{c.generation}",
+                c.get_tier_display(),
+                c.overlap_minutes,
+                c.reason,  # type: ignore[attr-defined]
+                c.person.full_name,
+                c.person.phone or "",
+                c.venue.code,
+                c.venue.name,
+                c.area.name if c.area else "",
+                _local(c.contact_start),
+                _local(c.contact_end),
+                _("yes") if c.contact_estimated else "",
+                _local(c.source_start),
+                _local(c.source_end),
+                c.get_decision_display(),
+                c.get_followup_display(),
+            ]
+        )
+    return rows
+
+
+def graph_data(case: Case) -> dict[str, Any]:
+    """F0 → F1 → F2 as nodes and edges for the contact graph; labels are initials, never full names."""
+    nodes = [{"id": f"p{case.person_id}", "label": _initials(case.person.full_name), "kind": "f0"}]
+    edges = []
+    seen = {case.person_id}
+    contacts = [c for c in case_contacts(case) if c.decision != Contact.Decision.DISMISSED]
+    f1_person = {c.pk: c.person_id for c in contacts if c.generation == 1}
+    for c in contacts:
+        if c.person_id not in seen:
+            seen.add(c.person_id)
+            nodes.append(
+                {"id": f"p{c.person_id}", "label": _initials(c.person.full_name), "kind": f"f{c.generation}"}
+            )
+        parent = case.person_id if c.generation == 1 else f1_person.get(c.via_id or 0)
+        if parent is not None:
+            edges.append(
+                {
+                    "id": f"c{c.pk}",
+                    "source": f"p{parent}",
+                    "target": f"p{c.person_id}",
+                    "tier": c.tier,
+                    "label": f"{c.overlap_minutes}′",
+                    "confirmed": c.decision == Contact.Decision.CONFIRMED,
+                }
+            )
+    return {"nodes": nodes, "edges": edges}
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word)[:4].upper() or "?"
+
+
+@dataclass(frozen=True)
+class PersonExposure:
+    venue_name: str
+    area_name: str
+    start: datetime
+    end: datetime
+    tier: str
+    tier_label: str
+    estimated: bool
+    followup: str
+
+
+def exposures_for_person(person: Person) -> list[PersonExposure]:
+    """What a visitor sees on their page: where and when they were exposed (confirmed contacts of open
+    cases), never who the case is."""
+    contacts = (
+        Contact.objects.filter(
+            person=person, decision=Contact.Decision.CONFIRMED, case__status=Case.Status.OPEN
+        )
+        .select_related("venue", "area")
+        .order_by("-exposed_at")
+    )
+    return [
+        PersonExposure(
+            c.venue.name,
+            c.area.name if c.area else "",
+            c.contact_start,
+            c.contact_end,
+            c.tier,
+            str(c.get_tier_display()),
+            c.contact_estimated,
+            c.followup,
+        )
+        for c in contacts
+    ]
+
+
+def alerts_for_user(user: User) -> QuerySet[Alert]:
+    """Alerts of the venues the user manages."""
+    venues = venues_served_by(user, roles=(Role.VENUE_MANAGER,))
+    return Alert.objects.filter(venue__in=venues).select_related("venue").order_by("-created_at")
+
+
+def case_summary(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for case_id, generation, decision in Contact.objects.filter(case__in=cases).values_list(
+        "case_id", "generation", "decision"
+    ):
+        counts[case_id][f"f{generation}"] += 1
+        counts[case_id][decision] += 1
+    return [{"case": c, "counts": counts[c.pk]} for c in cases.select_related("person", "unit")]
