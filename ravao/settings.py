@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "ravao.apps.RavaoConfig",
     "ravao.accounts",
@@ -37,16 +39,25 @@ INSTALLED_APPS = [
     "ravao.tracing",
     "ravao.oversight",
     "ravao.api",
+    "ravao.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after Django's own, so every response (429, 413, static files) carries CSP and friends.
+    "ravao.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale (refusals in the user's language), before anything reads the body.
+    "ravao.security.middleware.BodySizeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ravao.security.middleware.OTPRequiredMiddleware",
+    # After authentication: the gate look-up is counted per user.
+    "ravao.security.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -107,6 +118,18 @@ AXES_FAILURE_LIMIT = env_int("RAVAO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A page in the user's language instead of axes' bare text; one idea of the client address for axes,
+# the rate limits and the audit log (see RAVAO_PROXY_COUNT).
+AXES_LOCKOUT_TEMPLATE = "security/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "ravao.security.ratelimit.client_ip"
+# Number of reverse proxies in front of the server that append to X-Forwarded-For (0: use REMOTE_ADDR).
+RAVAO_PROXY_COUNT = env_int("RAVAO_PROXY_COUNT", 0, minimum=0)
+
+# Two-factor login (TOTP, django-otp): optional for officials, required for health officers by default
+# in production before they reach tracing pages.
+OTP_TOTP_ISSUER = env_str("RAVAO_OTP_ISSUER", "ravao")
+RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS = env_bool("RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS", not DEBUG)
+RAVAO_2FA_PROTECTED_PREFIXES = env_list("RAVAO_2FA_PROTECTED_PREFIXES", ["/tracing/"])
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -124,6 +147,36 @@ if (BASE_DIR / "node_modules").is_dir():
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 3600
 
+# Rate limits: fixed one-window counters in the cache (Redis when RAVAO_REDIS_URL is set, so all
+# workers share them; process memory otherwise). Requests per window per client address (per user
+# for the gate look-up).
+_redis_url = env_str("RAVAO_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "ravao",
+        }
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ravao"}
+    )
+}
+RAVAO_RATE_LIMITS_ENABLED = env_bool("RAVAO_RATE_LIMITS_ENABLED", True)
+RAVAO_RATE_LIMIT_WINDOW_SECONDS = env_int("RAVAO_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
+RAVAO_RATE_LIMITS = {
+    # Many phones share one carrier (CGNAT) address at a factory gate: keep the public limits generous.
+    "checkin": env_int("RAVAO_RATE_LIMIT_CHECKIN", 120, minimum=1),
+    "api": env_int("RAVAO_RATE_LIMIT_API", 240, minimum=1),
+    "login": env_int("RAVAO_RATE_LIMIT_LOGIN", 30, minimum=1),
+    "lookup": env_int("RAVAO_RATE_LIMIT_LOOKUP", 120, minimum=1),
+}
+
+# Content-Security-Policy: no inline script or style anywhere. Report-only lets an operator try a change.
+RAVAO_CSP_REPORT_ONLY = env_bool("RAVAO_CSP_REPORT_ONLY", False)
+# Pages that may use the camera (Permissions-Policy camera=(self)); every other page gets camera=().
+RAVAO_CAMERA_PREFIXES = env_list("RAVAO_CAMERA_PREFIXES", ["/gate/"])
+
 # A huge body is refused before it reaches a view (BRIEF: "a huge body → rejected cleanly").
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RAVAO_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
@@ -137,6 +190,14 @@ X_FRAME_OPTIONS = "DENY"
 _secure = env_bool("RAVAO_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = _secure
 CSRF_COOKIE_SECURE = _secure
+# HSTS only makes sense behind HTTPS, i.e. in production; a year by default there.
+SECURE_HSTS_SECONDS = env_int("RAVAO_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RAVAO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = False
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if env_bool("RAVAO_BEHIND_HTTPS_PROXY", False):
+    # The proxy terminates TLS and says so; without this, request.is_secure() is always false.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = env_str("RAVAO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("RAVAO_FROM_EMAIL", "ravao@localhost")

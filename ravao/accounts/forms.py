@@ -1,3 +1,5 @@
+import logging
+import re
 from typing import Any
 
 from django import forms
@@ -8,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from ravao.accounts.models import User
 from ravao.accounts.services import normalise_login
 from ravao.lib.text import nfc
+
+logger = logging.getLogger("ravao.security")
+# A person's name has no markup or control characters; refusing them keeps stored scripts out entirely
+# (templates escape anyway).
+_NOT_IN_NAMES = re.compile(r"[<>{}\\\x00-\x1f\x7f]")
 
 LOGIN_ERROR = _("Enter a Vietnamese phone number (0912 345 678) or an email address.")
 
@@ -28,7 +35,11 @@ class SignupForm(forms.Form):
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_full_name(self) -> str:
-        return nfc(self.cleaned_data["full_name"])
+        name = nfc(self.cleaned_data["full_name"])
+        if _NOT_IN_NAMES.search(name):
+            logger.warning("sign-up refused: markup or control characters in the name")
+            raise forms.ValidationError(_("A name cannot contain < > { } \\ or control characters."))
+        return name
 
     def clean_login(self) -> str:
         login: str = self.cleaned_data["login"]
@@ -69,3 +80,19 @@ class AcceptInvitationForm(forms.Form):
         password: str = self.cleaned_data["password"]
         password_validation.validate_password(password, User(username=self.login))
         return password
+
+
+class OTPTokenForm(forms.Form):
+    """The six digits shown by an authenticator app."""
+
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_token(self) -> str:
+        token = re.sub(r"\s", "", self.cleaned_data["token"])
+        if not re.fullmatch(r"\d{6}", token):
+            raise forms.ValidationError(_("Enter the 6 digits shown by the app."))
+        return token
