@@ -1,16 +1,33 @@
 """Writes of check-ins: entry, exit and estimated exits. Each service runs in one transaction."""
 
+import itertools
+import secrets
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from ravao.checkins.models import CheckIn
+from ravao.checkins import conf
+from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
+from ravao.checkins.selectors import gate_scans_known, open_visit_at, person_by_public_id
+from ravao.lib.cccd import parse_cccd
+from ravao.lib.phone import normalise_phone
+from ravao.lib.tokens import verify_token
 from ravao.people.models import Device, HealthDeclaration, Person
-from ravao.people.selectors import person_status
-from ravao.places.models import Area, Shift, Venue
+from ravao.people.selectors import person_by_phone_or_id, person_latest_declaration, person_status
+from ravao.people.services import (
+    Profile,
+    declaration_submit,
+    person_register,
+    person_set_date_of_birth,
+)
+from ravao.places.models import CODE_ALPHABET, Area, Shift, Venue, new_qr_code
+from ravao.privacy.services import audit_record
 
 
 def typical_stay(venue: Venue) -> timedelta:
@@ -178,3 +195,404 @@ def checkins_close_stale(*, now: datetime, batch_size: int = 1000) -> int:
                         checked_out_at=end, checked_out_estimated=True
                     )
         last_pk = batch[-1].pk
+
+
+# --- Gate (J4, J5): scans by staff, online or synced from the offline queue ---------------------------
+
+
+@dataclass(frozen=True)
+class GateScanInput:
+    """One scan as the gate device made it. `scanned_at` is the device's clock at the moment of the scan:
+    an offline scan synced later is judged (token expiry, entry time) at that moment, not at sync."""
+
+    client_id: uuid.UUID
+    kind: str  # GateScan.Kind
+    payload: str
+    direction: str  # GateScan.Direction
+    area: Area | None
+    scanned_at: datetime
+
+
+@dataclass
+class GateOutcome:
+    """What the gate shows for one scan. `outcome` is a stable machine code (see gate.OUTCOME_MESSAGES)."""
+
+    client_id: uuid.UUID
+    outcome: str
+    person: Person | None = None
+    checkin: CheckIn | None = None
+    status: str = ""
+    warnings: list[tuple[str, Any]] = field(default_factory=list)
+    replay: bool = False
+    # A refusal that is specific to the payload (token or card message), shown instead of the generic one.
+    message: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in GATE_RECORDED or self.outcome in GATE_NOTHING_TO_DO
+
+
+# A check-in or check-out was written.
+GATE_RECORDED = ("checked_in", "checked_out")
+# The person was found but nothing needed writing: not an error for the batch.
+GATE_NOTHING_TO_DO = ("already_inside", "not_inside", "repeat")
+
+
+class _Refusal(Exception):
+    def __init__(self, code: str, message: Any = None, person: Person | None = None) -> None:
+        super().__init__(code)
+        self.code, self.message, self.person = code, message, person
+
+
+def _gate_identify(scan: GateScanInput) -> tuple[Person, list[tuple[str, Any]]]:
+    """The person a scan designates, with the warnings of the card. Raises _Refusal."""
+
+    if scan.kind == GateScan.Kind.TOKEN:
+        # Judged at the moment of the scan: a code that was valid at the gate stays valid when the offline
+        # queue syncs an hour later. `scanned_at` is bounded by the sync age limit.
+        result = verify_token(scan.payload, now=scan.scanned_at)
+        if not result.ok or result.person_public_id is None:
+            raise _Refusal(f"token_{result.error_code}", result.message)
+        person = person_by_public_id(result.person_public_id)
+        if person is None:
+            raise _Refusal("unknown_person")
+        return person, []
+    if scan.kind == GateScan.Kind.CCCD:
+        card = parse_cccd(scan.payload, today=timezone.localdate(scan.scanned_at))
+        if not card.ok:
+            raise _Refusal(f"cccd_{card.code}", card.message)
+        warnings: list[tuple[str, Any]] = [(f"cccd_{w.code}", w.message) for w in card.warnings]
+        person = person_by_phone_or_id(phone=None, id_number=card.id_number)
+        if person is None:
+            person, created = person_register(
+                profile=Profile(
+                    full_name=card.full_name,
+                    phone=None,
+                    id_number=card.id_number,
+                    year_of_birth=card.date_of_birth.year,
+                    sex=card.sex,
+                    nationality="Việt Nam",
+                    commune=None,
+                    address=card.address,
+                    email="",
+                )
+            )
+            if created:
+                person_set_date_of_birth(person=person, date_of_birth=card.date_of_birth)
+                warnings.append(("new_person", None))
+        return person, warnings
+    if scan.kind == GateScan.Kind.PHONE:
+        phone = normalise_phone(scan.payload)
+        if phone is None:
+            raise _Refusal("bad_phone")
+        person = person_by_phone_or_id(phone=phone, id_number=None)
+        if person is None:
+            raise _Refusal("unknown_phone")
+        return person, []
+    raise _Refusal("bad_kind")
+
+
+def _gate_apply(
+    *, venue: Venue, scan: GateScanInput, person: Person, status: str
+) -> tuple[str, CheckIn | None]:
+    """Record the entry or exit. Returns (outcome, check-in)."""
+
+    window = conf.gate_repeat_ignore()
+    if window and (
+        GateScan.objects.filter(
+            venue=venue,
+            person=person,
+            direction=scan.direction,
+            scanned_at__gte=scan.scanned_at - window,
+            scanned_at__lte=scan.scanned_at + window,
+        )
+        .exclude(client_id=scan.client_id)
+        .exists()
+    ):
+        # The same card read twice in a row (a scanner's double read, a card held under the camera).
+        return "repeat", None
+    inside = open_visit_at(person, venue_id=venue.pk)
+    if scan.direction == GateScan.Direction.OUT:
+        if inside is None:
+            return "not_inside", None
+        checkin_checkout(checkin=inside, at=scan.scanned_at)
+        return "checked_out", inside
+    if inside is not None and inside.area_id == (scan.area.pk if scan.area else None):
+        return "already_inside", inside
+    checkin, _created = checkin_create(
+        person=person,
+        venue=venue,
+        area=scan.area,
+        method=CheckIn.Method.GATE,
+        at=scan.scanned_at,
+        # The scan's id is the check-in's id: the check-in's own unique constraint guards it as well.
+        client_id=scan.client_id,
+        status_at_entry=status,
+    )
+    return "checked_in", checkin
+
+
+def _outcome_from_stored(stored: GateScan, *, now: datetime) -> GateOutcome:
+
+    person = stored.person
+    status = person_status(person, person_latest_declaration(person), now=now) if person else ""
+    return GateOutcome(
+        client_id=stored.client_id,
+        outcome=stored.outcome,
+        person=person,
+        checkin=stored.checkin,
+        status=status,
+        replay=True,
+    )
+
+
+def gate_scan_record(
+    *,
+    venue: Venue,
+    staff: Any,
+    role: str,
+    scan: GateScanInput,
+    now: datetime,
+    request: HttpRequest | None = None,
+    known: GateScan | None = None,
+    known_checked: bool = False,
+) -> GateOutcome:
+    """Process one gate scan exactly once. A scan whose client_id was already processed (a replayed sync,
+    concurrently or a day later) returns the stored outcome and writes nothing.
+
+    One transaction: the check-in, the scan row and the audit event of the look-up commit together, so
+    a crash leaves either all of them or none (and the device retries).
+    """
+
+    if known is None and not known_checked:
+        known = GateScan.objects.filter(client_id=scan.client_id).select_related("person", "checkin").first()
+    if known is not None:
+        return _outcome_from_stored(known, now=now)
+
+    outcome = GateOutcome(client_id=scan.client_id, outcome="")
+    try:
+        with transaction.atomic():
+            try:
+                if scan.scanned_at > now + conf.gate_clock_skew():
+                    raise _Refusal("in_future")
+                if scan.scanned_at < now - conf.gate_sync_max_age():
+                    raise _Refusal("too_old")
+                person, warnings = _gate_identify(scan)
+                outcome.person, outcome.warnings = person, warnings
+                outcome.status = person_status(person, person_latest_declaration(person), now=now)
+                outcome.outcome, outcome.checkin = _gate_apply(
+                    venue=venue, scan=scan, person=person, status=outcome.status
+                )
+            except _Refusal as refusal:
+                outcome.outcome, outcome.message = refusal.code, refusal.message
+            GateScan.objects.create(
+                client_id=scan.client_id,
+                venue=venue,
+                area=scan.area,
+                staff=staff if getattr(staff, "is_authenticated", False) else None,
+                kind=scan.kind,
+                direction=scan.direction,
+                scanned_at=scan.scanned_at,
+                received_at=now,
+                person=outcome.person,
+                checkin=outcome.checkin,
+                outcome=outcome.outcome,
+            )
+            if outcome.person is not None:
+                # A gate look-up reads personal data; when it records an entry or exit this one event, in
+                # the same transaction, is also the audit of that write (method "gate").
+                audit_record(
+                    actor=staff,
+                    action="gate.lookup",
+                    person_id=outcome.person.pk,
+                    obj=outcome.checkin or venue,
+                    request=request,
+                    role=role,
+                    details={
+                        "kind": scan.kind,
+                        "direction": scan.direction,
+                        "outcome": outcome.outcome,
+                        "client_id": str(scan.client_id),
+                        "venue_id": venue.pk,
+                    },
+                )
+    except IntegrityError:
+        # Another request processed the same client_id at the same moment and committed first; everything
+        # above was rolled back. Answer as for any replay.
+        stored = GateScan.objects.select_related("person", "checkin").get(client_id=scan.client_id)
+        return _outcome_from_stored(stored, now=now)
+    return outcome
+
+
+def gate_sync(
+    *,
+    venue: Venue,
+    staff: Any,
+    role: str,
+    scans: list[GateScanInput],
+    now: datetime,
+    request: HttpRequest | None = None,
+) -> list[GateOutcome]:
+    """A batch of scans from a gate's queue, each processed exactly once in its own transaction: a bad
+    scan is reported and the good ones are kept. Replays are answered from one query for the batch."""
+
+    known = gate_scans_known([scan.client_id for scan in scans])
+    results: list[GateOutcome] = []
+    seen: dict[uuid.UUID, GateOutcome] = {}
+    for scan in scans:
+        if scan.client_id in seen:  # the same id twice in one batch
+            results.append(seen[scan.client_id])
+            continue
+        result = gate_scan_record(
+            venue=venue,
+            staff=staff,
+            role=role,
+            scan=scan,
+            now=now,
+            request=request,
+            known=known.get(scan.client_id),
+            known_checked=True,
+        )
+        seen[scan.client_id] = result
+        results.append(result)
+    return results
+
+
+@transaction.atomic
+def gate_manual_entry(
+    *,
+    venue: Venue,
+    area: Area | None,
+    staff: Any,
+    role: str,
+    profile: Any,
+    answers: Any | None,
+    client_id: uuid.UUID,
+    now: datetime,
+    request: HttpRequest | None = None,
+) -> tuple[CheckIn, Person, bool]:
+    """A visitor without a smartphone, entered by staff (name, phone, optional ID number, and the
+    declaration when the visitor answered the questions). Returns (check-in, person, person created).
+    An existing person (same phone or ID number) is used as they are; their profile is not rewritten."""
+
+    person, created = person_register(profile=profile)
+    if answers is not None:
+        declaration_submit(person=person, answers=answers, now=now)
+    status = person_status(person, person_latest_declaration(person), now=now)
+    checkin, _created = checkin_create(
+        person=person,
+        venue=venue,
+        area=area,
+        method=CheckIn.Method.MANUAL,
+        at=now,
+        client_id=client_id,
+        status_at_entry=status,
+    )
+    audit_record(
+        actor=staff,
+        action="gate.manual",
+        person_id=person.pk,
+        obj=checkin,
+        request=request,
+        role=role,
+        details={"venue_id": venue.pk, "person_created": created, "declared": answers is not None},
+    )
+    return checkin, person, created
+
+
+@transaction.atomic
+def checkins_close_venue_day(*, venue: Venue, now: datetime, staff: Any, role: str = "") -> int:
+    """ "Close the day": every open visit at the venue ends at its estimated end (never later than now),
+    marked as estimated. Returns how many visits were closed."""
+
+    shifts = list(venue.shifts.all())
+    closed = 0
+    for visit in CheckIn.objects.select_for_update().filter(venue=venue, checked_out_at__isnull=True):
+        end = estimate_end(venue=venue, checked_in_at=visit.checked_in_at, shifts=shifts)
+        visit.checked_out_at = max(min(end, now), visit.checked_in_at)
+        visit.checked_out_estimated = True
+        visit.save(update_fields=["checked_out_at", "checked_out_estimated"])
+        closed += 1
+    audit_record(actor=staff, action="gate.close_day", obj=venue, role=role, details={"closed": closed})
+    return closed
+
+
+# --- Plausibility (BRIEF §4: fake check-ins from a photo of a poster) ---------------------------------
+
+
+def checkins_flag_implausible(*, since: datetime, now: datetime) -> int:
+    """Flag check-ins made since `since` that look implausible; never blocks or deletes anything.
+
+    * travel: the same person checked in at venues of two different communes less than
+      RAVAO_IMPLAUSIBLE_TRAVEL_MINUTES apart (venues have no coordinates; another commune is "distant");
+    * burst: RAVAO_BURST_CHECKINS or more self check-ins from one device within RAVAO_BURST_WINDOW_MINUTES.
+    Idempotent (one flag per check-in and kind), so cron may run it over overlapping windows.
+    Returns how many new flags were written.
+    """
+
+    travel, burst_n, burst_w = conf.implausible_travel(), conf.burst_count(), conf.burst_window()
+    flags: list[CheckInFlag] = []
+    rows = list(
+        CheckIn.objects.filter(checked_in_at__gte=since - max(travel, burst_w), checked_in_at__lte=now)
+        .order_by("person_id", "checked_in_at")
+        .values_list("pk", "person_id", "venue_id", "venue__commune_id", "checked_in_at")
+    )
+    for prev, cur in itertools.pairwise(rows):
+        if prev[1] == cur[1] and cur[4] >= since and prev[3] != cur[3] and cur[4] - prev[4] < travel:
+            minutes = round((cur[4] - prev[4]).total_seconds() / 60, 1)
+            flags.append(
+                CheckInFlag(
+                    checkin_id=cur[0],
+                    kind=CheckInFlag.Kind.TRAVEL,
+                    related_id=prev[0],
+                    details={"minutes": minutes, "other_venue_id": prev[2]},
+                    created_at=now,
+                )
+            )
+    by_device = list(
+        CheckIn.objects.filter(
+            checked_in_at__gte=since - burst_w, checked_in_at__lte=now, device__isnull=False
+        )
+        .order_by("device_id", "checked_in_at")
+        .values_list("pk", "device_id", "checked_in_at")
+    )
+    start = 0
+    for index, (pk, device_id, at) in enumerate(by_device):
+        while by_device[start][1] != device_id or at - by_device[start][2] >= burst_w:
+            start += 1
+        if index - start + 1 >= burst_n and at >= since:
+            flags.append(
+                CheckInFlag(
+                    checkin_id=pk,
+                    kind=CheckInFlag.Kind.BURST,
+                    related_id=by_device[start][0],
+                    details={"count": index - start + 1, "window_minutes": burst_w.total_seconds() / 60},
+                    created_at=now,
+                )
+            )
+    if not flags:
+        return 0
+    before = CheckInFlag.objects.count()
+    CheckInFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    return CheckInFlag.objects.count() - before
+
+
+# --- Screen mode ---------------------------------------------------------------------------------------
+
+# Poster codes are lower-case (places.CODE_ALPHABET); an upper-case prefix marks a screen-mode code, so
+# the check-in page knows without a query that it needs a fresh proof of presence (checkins.gate).
+SCREEN_PREFIX = "S"
+
+
+@transaction.atomic
+def venue_set_screen_mode(*, venue: Venue, on: bool, actor: Any, request: HttpRequest | None = None) -> Venue:
+    """Turn screen mode on or off. Either way the poster code changes: printed posters (and photos of
+    them) stop working when the venue moves to a screen, and the screen's code dies when it moves back."""
+    venue.screen_mode = on
+    venue.qr_code = (
+        SCREEN_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(15)) if on else new_qr_code()
+    )
+    venue.qr_rotated_at = timezone.now()
+    venue.save(update_fields=["screen_mode", "qr_code", "qr_rotated_at"])
+    audit_record(actor=actor, action="venue.screen_mode", obj=venue, request=request, details={"on": on})
+    return venue

@@ -1,10 +1,21 @@
 from django.urls import path
 
-from ravao.checkins import views
+from ravao.checkins import views, views_gate
 
 app_name = "checkins"
 urlpatterns = [
-    path("v/<str:code>", views.scan, name="scan"),
+    # The screen-mode guard sits in front of the check-in page (views_gate.scan → views.scan).
+    path("v/<str:code>", views_gate.scan, name="scan"),
+    path("s/<str:code>/<str:rotating>", views_gate.screen_scan, name="screen_scan"),
     path("c/<uuid:client_id>", views.confirmation, name="confirmation"),
     path("c/<uuid:client_id>/checkout", views.checkout, name="checkout"),
+    path("gate/", views_gate.gate_index, name="gate_index"),
+    path("gate/<int:venue_id>/", views_gate.gate_page, name="gate"),
+    path("gate/<int:venue_id>/sync", views_gate.gate_sync_view, name="gate_sync"),
+    path("gate/<int:venue_id>/inside", views_gate.inside_page, name="gate_inside"),
+    path("gate/<int:venue_id>/close-day", views_gate.close_day, name="gate_close_day"),
+    path("gate/<int:venue_id>/visitor", views_gate.visitor_entry, name="gate_visitor"),
+    path("gate/<int:venue_id>/screen", views_gate.screen_page, name="screen"),
+    path("gate/<int:venue_id>/screen/code", views_gate.screen_code, name="screen_code"),
+    path("gate/<int:venue_id>/screen/mode", views_gate.screen_mode_set, name="screen_mode"),
 ]

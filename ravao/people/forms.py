@@ -175,3 +175,51 @@ class ProfileForm(forms.Form):
             address=data.get("address") or "",
             email=data.get("email") or "",
         )
+
+
+class GateVisitorForm(forms.Form):
+    """A visitor without a smartphone, entered by gate staff (J5): the least that makes them traceable."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("The visitor's own number, or a family member's."),
+    )
+    id_number = forms.CharField(label=_("ID number (CCCD/CMND/passport)"), max_length=20, required=False)
+    year_of_birth = forms.IntegerField(
+        label=_("Year of birth"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    area = forms.TypedChoiceField(label=_("Area"), required=False, coerce=int, empty_value=None)
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    clean_full_name = ProfileForm.clean_full_name
+    clean_phone = ProfileForm.clean_phone
+    clean_id_number = ProfileForm.clean_id_number
+    clean_year_of_birth = ProfileForm.clean_year_of_birth
+
+    def __init__(self, *args: Any, areas: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._areas = {area.pk: area for area in areas or []}
+        self.fields["area"].choices = [("", _("Whole venue")), *((a.pk, a.name) for a in areas or [])]  # type: ignore[attr-defined]
+        if not self._areas:
+            del self.fields["area"]
+
+    def chosen_area(self) -> Any:
+        return self._areas.get(self.cleaned_data.get("area") or -1)
+
+    def profile(self) -> Profile:
+        data = self.cleaned_data
+        return Profile(
+            full_name=data["full_name"],
+            phone=data["phone"],
+            id_number=data.get("id_number"),
+            year_of_birth=data["year_of_birth"],
+            sex=data["sex"],
+            nationality="Việt Nam",
+            commune=None,
+            address="",
+            email="",
+        )

@@ -130,3 +130,13 @@ def person_set_case_status(*, person: Person, case_status: str) -> Person:
     person.case_status = case_status
     person.save(update_fields=["case_status"])
     return person
+
+
+@transaction.atomic
+def person_set_date_of_birth(*, person: Person, date_of_birth: date) -> Person:
+    """The full date of birth, read from a chip ID card at a gate (encrypted at rest; the year of birth
+    stays in clear for statistics and follows the card)."""
+    person.date_of_birth = date_of_birth
+    person.year_of_birth = date_of_birth.year
+    person.save(update_fields=["date_of_birth", "year_of_birth"])
+    return person

@@ -93,6 +93,9 @@ class Venue(models.Model):
     approved_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Screen mode (proof of presence): the venue shows a code that changes every 30 s on a screen instead
+    # of a paper poster; a check-in with an old code is refused (checkins.screen).
+    screen_mode = models.BooleanField(_("screen mode"), default=False)
 
     class Meta:
         indexes = [models.Index(fields=["commune", "status"], name="venue_commune_status")]

@@ -1,0 +1,274 @@
+"""Gate pages for a venue's staff (J4, J5): scan, sync the offline queue, inside now, close the day,
+enter a visitor by hand, and screen mode (plus the screen-mode guard in front of the check-in page)."""
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ravao.accounts.models import Role
+from ravao.checkins import conf, gate, views
+from ravao.checkins.selectors import inside_now, venue_flags
+from ravao.checkins.services import (
+    GateOutcome,
+    checkins_close_venue_day,
+    gate_manual_entry,
+    gate_sync,
+    venue_set_screen_mode,
+)
+from ravao.lib.qr import make_qr
+from ravao.lib.tokens import public_keys
+from ravao.people.forms import DeclarationForm, GateVisitorForm
+from ravao.people.selectors import person_latest_declaration, person_status
+from ravao.privacy.services import audit_record
+
+
+@login_required
+@require_GET
+def gate_index(request: HttpRequest) -> HttpResponse:
+    venues = gate.gate_venues(request.user)  # type: ignore[arg-type]
+    if len(venues) == 1:
+        return redirect("checkins:gate", venue_id=venues[0].pk)
+    return render(request, "checkins/gate_index.html", {"venues": venues})
+
+
+@login_required
+@require_GET
+def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue, role = gate.access_gate(request.user, venue_id)
+    context = {
+        "venue": venue,
+        "role": role,
+        "areas": list(venue.areas.all()),
+        "gate_config": {
+            "venueId": venue.pk,
+            "syncUrl": reverse("checkins:gate_sync", args=[venue.pk]),
+            "publicKeys": public_keys(),
+            "maxBatch": min(conf.gate_sync_max_batch(), 200),
+            "repeatMs": int(conf.gate_repeat_ignore().total_seconds() * 1000),
+            "vendor": "/static/vendor/@zxing/browser/umd/zxing-browser.min.js",
+        },
+    }
+    return render(request, "checkins/gate.html", context)
+
+
+def _json_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+@require_http_methods(["POST"])
+def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
+    """The gate's queue, in batches: {"scans": [{client_id, kind, payload, direction, area, scanned_at}]}
+    → {"results": [...]} in the same order. Each scan is processed exactly once (see gate_scan_record)."""
+    if not request.user.is_authenticated:
+        # JSON, not a redirect to the login page: the gate keeps the scans and asks staff to log in again.
+        return _json_error("login", _("Log in again to send the waiting scans."), 401)
+    try:
+        venue, role = gate.access_gate(request.user, venue_id)
+    except Http404:
+        return _json_error("not_found", _("This gate does not exist or is not yours."), 404)
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _json_error("bad_json", _("The request is not valid JSON."), 400)
+    scans = body.get("scans") if isinstance(body, dict) else None
+    if not isinstance(scans, list):
+        return _json_error("bad_json", _("The request must hold a list of scans."), 400)
+    limit = conf.gate_sync_max_batch()
+    if len(scans) > limit:
+        return _json_error(
+            "batch_too_large",
+            _("Too many scans in one request (at most %(limit)d); send them in smaller batches.")
+            % {"limit": limit},
+            413,
+        )
+    areas = {area.pk: area for area in venue.areas.all()}
+    parsed = [gate.parse_scan(item, areas=areas, index=i) for i, item in enumerate(scans)]
+    good = [p for p in parsed if not isinstance(p, gate.ItemError)]
+    now = timezone.now()
+    try:
+        outcomes = iter(
+            gate_sync(venue=venue, staff=request.user, role=role, scans=good, now=now, request=request)
+        )
+    except DatabaseError:
+        # Nothing is lost: each scan commits on its own, the device keeps what was not acknowledged.
+        return _json_error("server_error", _("The server could not record the scans now; try again."), 503)
+    results: list[dict[str, Any]] = []
+    for item in parsed:
+        if isinstance(item, gate.ItemError):
+            results.append(gate.item_error_json(item))
+        else:
+            outcome: GateOutcome = next(outcomes)
+            results.append(gate.outcome_json(outcome))
+    return JsonResponse({"results": results, "server_time": now.isoformat()})
+
+
+@login_required
+@require_GET
+def inside_page(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue, role = gate.access_gate(request.user, venue_id)
+    now = timezone.now()
+    visits = list(inside_now(venue))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for visit in visits:
+        groups.setdefault(visit.area.name if visit.area else "", []).append(
+            {"name": gate.mask_name(visit.person.full_name), "since": visit.checked_in_at, "visit": visit}
+        )
+    flags = list(venue_flags(venue, since=now - timedelta(days=1)))
+    # Reading who is inside (even masked) is a read of personal data by staff: one event per page view.
+    audit_record(
+        actor=request.user,
+        action="gate.inside",
+        obj=venue,
+        request=request,
+        role=role,
+        details={"count": len(visits)},
+    )
+    context = {
+        "venue": venue,
+        "role": role,
+        "total": len(visits),
+        "groups": sorted(groups.items()),
+        "flags": flags,
+    }
+    return render(request, "checkins/gate_inside.html", context)
+
+
+@login_required
+@require_POST
+def close_day(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue, role = gate.access_gate(request.user, venue_id)
+    closed = checkins_close_venue_day(venue=venue, now=timezone.now(), staff=request.user, role=role)
+    messages.success(
+        request,
+        _("%(count)d open visits were closed with an estimated check-out.") % {"count": closed},
+    )
+    return redirect("checkins:gate_inside", venue_id=venue.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """A visitor without a smartphone, entered by staff; the declaration is optional (asked aloud)."""
+    venue, role = gate.access_gate(request.user, venue_id)
+    areas = list(venue.areas.all())
+    if request.method == "POST":
+        form = GateVisitorForm(request.POST, areas=areas)
+        declared = request.POST.get("declared") == "yes"
+        declaration = DeclarationForm(request.POST if declared else None)
+        if form.is_valid() and (not declared or declaration.is_valid()):
+            checkin, person, created = gate_manual_entry(
+                venue=venue,
+                area=form.chosen_area(),
+                staff=request.user,
+                role=role,
+                profile=form.profile(),
+                answers=declaration.answers() if declared else None,
+                client_id=form.cleaned_data["client_id"] or uuid.uuid4(),
+                now=timezone.now(),
+                request=request,
+            )
+            colour = person_status(person, person_latest_declaration(person), now=timezone.now())
+            done = {
+                "venue": venue,
+                "checkin": checkin,
+                "masked_name": gate.mask_name(person.full_name),
+                "status": colour,
+                "created": created,
+            }
+            return render(request, "checkins/gate_visitor_done.html", done)
+        status = 400
+    else:
+        form, declaration, declared, status = (
+            GateVisitorForm(areas=areas, initial={"client_id": uuid.uuid4()}),
+            DeclarationForm(),
+            False,
+            200,
+        )
+    context = {"venue": venue, "form": form, "declaration": declaration, "declared": declared}
+    return render(request, "checkins/gate_visitor.html", context, status=status)
+
+
+# --- screen mode ---------------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_GET
+def screen_page(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """The venue's rotating code, full screen, for a tablet or a TV at the entrance."""
+    venue, role = gate.access_gate(request.user, venue_id)
+    context: dict[str, Any] = {"venue": venue, "role": role, "manager": role == Role.VENUE_MANAGER}
+    if venue.screen_mode:
+        now = timezone.now()
+        context["svg"] = make_qr(gate.screen_url(venue.qr_code, now=now)).svg_inline(scale=8, border=4)
+        context["seconds"] = int(conf.screen_rotation().total_seconds())
+        context["code_url"] = reverse("checkins:screen_code", args=[venue.pk])
+    return render(request, "checkins/screen.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
+    venue, _role = gate.access_gate(request.user, venue_id)
+    if not venue.screen_mode:
+        return _json_error("off", _("Screen mode is off for this venue."), 409)
+    now = timezone.now()
+    rotation = conf.screen_rotation().total_seconds()
+    return JsonResponse(
+        {
+            "svg": make_qr(gate.screen_url(venue.qr_code, now=now)).svg_inline(scale=8, border=4),
+            "next_in": rotation - (now.timestamp() % rotation),
+        }
+    )
+
+
+@login_required
+@require_POST
+def screen_mode_set(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue, role = gate.access_gate(request.user, venue_id)
+    if role != Role.VENUE_MANAGER:
+        raise Http404
+    on = request.POST.get("screen_mode") == "on"
+    venue_set_screen_mode(venue=venue, on=on, actor=request.user, request=request)
+    return redirect("checkins:screen", venue_id=venue.pk)
+
+
+@require_GET
+def screen_scan(request: HttpRequest, code: str, rotating: str) -> HttpResponse:
+    """What a visitor's phone opens from the screen: a fresh code gives a short-lived proof of presence
+    (a signed cookie) and leads to the usual check-in page; an old code (a photo) is refused."""
+    now = timezone.now()
+    if not gate.is_screen_code(code) or not gate.screen_code_is_fresh(code, rotating, now=now):
+        return render(request, "checkins/screen_refused.html", {"expired": True}, status=403)
+    response = redirect("checkins:scan", code=code)
+    response.set_cookie(
+        gate.PRESENCE_COOKIE,
+        gate.presence_cookie_value(code),
+        max_age=int(conf.screen_presence().total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, code: str) -> HttpResponse:
+    """The poster's check-in page, behind the screen-mode guard. Ordinary codes go straight through (no
+    query added: the prefix tells a screen-mode code apart)."""
+    if gate.is_screen_code(code) and not gate.presence_is_valid(request, code):
+        return render(request, "checkins/screen_refused.html", {"expired": False}, status=403)
+    return views.scan(request, code)
