@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ravao.tracing import views
 
 app_name = "tracing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/window/", views.case_window, name="case_window"),
+    path("cases/<int:case_id>/trace/", views.case_retrace, name="case_trace"),
+    path("cases/<int:case_id>/f2/", views.case_f2, name="case_f2"),
+    path("cases/<int:case_id>/alerts/", views.case_alerts, name="case_alerts"),
+    path("cases/<int:case_id>/close/", views.case_close_view, name="case_close"),
+    path("cases/<int:case_id>/graph.json", views.case_graph, name="case_graph"),
+    path("cases/<int:case_id>/contacts.<str:fmt>", views.case_export, name="case_export"),
+    path("contacts/<int:contact_id>/decision/", views.contact_decision, name="contact_decision"),
+    path("contacts/<int:contact_id>/followup/", views.contact_followup, name="contact_followup"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:alert_id>/read/", views.alert_read, name="alert_read"),
+]

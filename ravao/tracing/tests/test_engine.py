@@ -90,6 +90,7 @@ class EngineOracleTest(hypothesis_django.TestCase, RavaoTestCase):
     market: Venue
     lines: list[Area]
     people: list[Person]
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
