@@ -34,7 +34,9 @@ class HardeningCheckTests(SimpleTestCase):
             "ravao.W101": {"SECURE_HSTS_SECONDS": 0},
             "ravao.W102": {"SESSION_COOKIE_SECURE": False},
             "ravao.W104": {"RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS": False},
-            "ravao.W105": {"CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}},
+            "ravao.W105": {
+                "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+            },
         }
         for expected, change in cases.items():
             with self.subTest(expected), override_settings(**{**SAFE, **change}):

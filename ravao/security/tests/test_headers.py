@@ -2,6 +2,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -12,6 +13,10 @@ TEMPLATE_DIRS = [settings.PACKAGE_DIR / "templates", *Path(settings.PACKAGE_DIR)
 
 
 class SecurityHeaderTests(RavaoTestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()  # logins below are rate-limited
+
     def test_every_page_has_a_strict_csp(self):
         for url in [reverse("home"), reverse("accounts:login"), "/no-such-page/"]:
             with self.subTest(url=url):
@@ -51,7 +56,9 @@ class SecurityHeaderTests(RavaoTestCase):
 
     @override_settings(SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
     def test_cookie_flags(self):
-        response = self.client.post(reverse("accounts:login"), {"username": "0900000001", "password": PASSWORD})
+        response = self.client.post(
+            reverse("accounts:login"), {"username": "0900000001", "password": PASSWORD}
+        )
         session = response.cookies[settings.SESSION_COOKIE_NAME]
         self.assertTrue(session["secure"])
         self.assertTrue(session["httponly"])
@@ -72,6 +79,10 @@ class SecurityHeaderTests(RavaoTestCase):
 
 
 class CsrfTests(RavaoTestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()  # logins below are rate-limited
+
     def test_forms_need_the_token(self):
         client = Client(enforce_csrf_checks=True)
         response = client.post(reverse("accounts:login"), {"username": "0900000001", "password": PASSWORD})
