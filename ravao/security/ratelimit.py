@@ -33,8 +33,9 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    # The public check-in page: posting a check-in (GET only shows the venue).
-    Rule("checkin", re.compile(r"^/v/[^/]+/?$"), frozenset({"POST"})),
+    # The public check-in pages (poster /v/, rotating screen code /s/): posting a check-in; GET only
+    # shows the venue.
+    Rule("checkin", re.compile(r"^/(v/[^/]+|s/[^/]+/[^/]+)/?$"), frozenset({"POST"})),
     Rule("api", re.compile(r"^/api/v1/scan/"), None),
     Rule("api", re.compile(r"^/api/v1/checkins/?$"), frozenset({"POST"})),
     # Password and code guessing; axes also locks a login per (username, address).

@@ -39,9 +39,12 @@ class HardeningCheckTests(SimpleTestCase):
             },
         }
         for expected, change in cases.items():
-            with self.subTest(expected), override_settings(**{**SAFE, **change}):
-                with mock.patch.dict(os.environ, KEYS):
-                    self.assertEqual(ids(), [expected])
+            with (
+                self.subTest(expected),
+                override_settings(**{**SAFE, **change}),
+                mock.patch.dict(os.environ, KEYS),
+            ):
+                self.assertEqual(ids(), [expected])
 
     def test_missing_keys(self):
         env = {k: v for k, v in os.environ.items() if k not in KEYS}

@@ -68,9 +68,11 @@ class RateLimitTests(RavaoTestCase):
         self.assertEqual(response.status_code, 200)
 
     def test_a_broken_cache_lets_requests_through(self):
-        with mock.patch.object(ratelimit.cache, "add", side_effect=ConnectionError("down")):
-            with self.assertLogs("ravao.security", "ERROR"):
-                response = self.client.get(f"/api/v1/scan/{self.venue_a.qr_code}")
+        with (
+            mock.patch.object(ratelimit.cache, "add", side_effect=ConnectionError("down")),
+            self.assertLogs("ravao.security", "ERROR"),
+        ):
+            response = self.client.get(f"/api/v1/scan/{self.venue_a.qr_code}")
         self.assertEqual(response.status_code, 200)
 
     def test_windows_are_fixed(self):
