@@ -40,7 +40,7 @@ class BodySizeTests(RavaoTestCase):
 
     def test_a_body_that_lied_about_its_length_is_refused_cleanly(self):
         # Django raises RequestDataTooBig while reading a chunked body; the middleware answers it.
-        middleware = BodySizeMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
+        middleware = BodySizeMiddleware(lambda request: None)
         request = RequestFactory().post("/api/v1/checkins")
         response = middleware.process_exception(request, RequestDataTooBig("too big"))
         assert response is not None
