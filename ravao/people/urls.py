@@ -9,4 +9,7 @@ urlpatterns = [
     path("me/profile/", views.profile_edit, name="profile_edit"),
     path("me/forget-device/", views.forget_device, name="forget_device"),
     path("me/delete/", views.delete_profile, name="delete_profile"),
+    path("me/card/", views.wallet_card, name="wallet_card"),
+    path("me/family/", views.family_declare, name="family_declare"),
+    path("me/family/<uuid:public_id>/card/", views.family_card, name="family_card"),
 ]

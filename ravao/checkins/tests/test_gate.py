@@ -37,7 +37,7 @@ def scan(kind: str, payload: str, **extra: Any) -> dict[str, Any]:
 
 
 class GateTestCase(RavaoTestCase):
-    def sync(self, *scans: dict[str, Any], venue_id: int | None = None) -> Any:
+    def sync(self, *scans: Any, venue_id: int | None = None) -> Any:
         url = reverse("checkins:gate_sync", args=[venue_id or self.venue_a.pk])
         return self.client.post(url, json.dumps({"scans": list(scans)}), content_type="application/json")
 
