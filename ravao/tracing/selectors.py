@@ -13,7 +13,7 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
 from ravao.people.models import Person
 from ravao.places.models import Area, Venue
-from ravao.tracing.engine import TIER_RANK, IndexCase, Visit, trace
+from ravao.tracing.engine import TIER_RANK, Exposure, IndexCase, TraceResult, Visit, best_by_person, trace
 from ravao.tracing.explain import reason
 from ravao.tracing.models import Alert, Case, Contact
 
@@ -222,3 +222,57 @@ def case_summary(cases: QuerySet[Case]) -> list[dict[str, Any]]:
         counts[case_id][f"f{generation}"] += 1
         counts[case_id][decision] += 1
     return [{"case": c, "counts": counts[c.pk]} for c in cases.select_related("person", "unit")]
+
+
+@dataclass(frozen=True)
+class RankedContact:
+    """One exposed person's best exposure, with the reason, ready to print or serialise."""
+
+    person_id: int
+    generation: int
+    via_person_id: int | None
+    exposure: Exposure
+    venue: Venue
+    area: Area | None
+    reason: str
+
+
+def ranked_contacts(
+    result: TraceResult,
+    *,
+    generation: int,
+    via: dict[int, int] | None = None,
+    exclude: set[int] | None = None,
+) -> list[RankedContact]:
+    """Best exposure per person (across sources), explained, ranked by tier and overlap. Venues and
+    areas are read in two queries whatever the number of contacts. `via` maps a source key to the person
+    it stands for (F2: the F1)."""
+    exclude = exclude or set()
+    best: dict[int, Exposure] = {}
+    for (_source, person_id), exposures in best_by_person(result.exposures).items():
+        if person_id in exclude:
+            continue
+        if person_id not in best or exposures[0].rank_key() > best[person_id].rank_key():
+            best[person_id] = exposures[0]
+    venues = Venue.objects.in_bulk({e.visit.venue_id for e in best.values()})
+    area_ids = {e.visit.area_id or e.source_visit.area_id for e in best.values()} - {None}
+    areas = Area.objects.in_bulk(area_ids)
+    out = []
+    for person_id, e in best.items():
+        area_id = e.visit.area_id or e.source_visit.area_id
+        area = areas.get(area_id) if area_id else None
+        same_area = e.visit.area_id is not None and e.visit.area_id == e.source_visit.area_id
+        text = reason(
+            tier=e.tier,
+            overlap_minutes=e.overlap_minutes,
+            area_kind=area.kind if area else None,
+            same_area=same_area,
+            source_start=e.presence_start,
+            source_end=e.presence_end,
+            contact_start=e.visit.start,
+            estimated=e.visit.estimated or e.source_visit.estimated,
+        )
+        via_person = (via or {}).get(e.source)
+        out.append(RankedContact(person_id, generation, via_person, e, venues[e.visit.venue_id], area, text))
+    out.sort(key=lambda c: c.exposure.rank_key(), reverse=True)
+    return out
