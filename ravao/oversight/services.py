@@ -211,6 +211,7 @@ def venue_remind(
     now: datetime,
     idle_days: int,
     request: HttpRequest | None = None,
+    role: str = "",
     connection: Any = None,
 ) -> Reminder:
     """Remind a venue's managers to scan (email, and SMS when the tracing SMS interface exists) and record it.
@@ -241,7 +242,7 @@ def venue_remind(
                 action="venue.remind",
                 obj=venue,
                 request=request,
-                role=Role.COMMUNE_OFFICIAL,
+                role=role,
                 details={"reminder": reminder.pk, "channel": reminder.channel},
             )
     return reminder

@@ -310,6 +310,10 @@ def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "oversight/unit.html", context)
 
 
+def _official_role(user: User) -> str:
+    return Role.DISTRICT_ADMIN if Role.DISTRICT_ADMIN in user_roles(user) else Role.COMMUNE_OFFICIAL
+
+
 def _ancestors_in_scope(user: User, unit_obj: AdminUnit) -> list[AdminUnit]:
     """The breadcrumb: the units above this one that the user may open."""
     from ravao.accounts.selectors import user_units
@@ -344,7 +348,7 @@ def flagged(request: HttpRequest, unit_id: int) -> HttpResponse:
         _page_number(request)
     )
     rows = []
-    role = Role.DISTRICT_ADMIN if Role.DISTRICT_ADMIN in user_roles(user) else Role.COMMUNE_OFFICIAL
+    role = _official_role(user)
     for checkin in page.object_list:
         rows.append({"checkin": checkin, "name": masked_name(checkin.person.full_name)})
         audit_record(
@@ -422,7 +426,14 @@ def remind(request: HttpRequest, venue_id: int) -> HttpResponse:
             % {"venue": venue_obj.name, "time": _local(previous.sent_at)},
         )
     else:
-        reminder = venue_remind(venue=venue_obj, by=user, now=now, idle_days=conf.IDLE_DAYS, request=request)
+        reminder = venue_remind(
+            venue=venue_obj,
+            by=user,
+            now=now,
+            idle_days=conf.IDLE_DAYS,
+            request=request,
+            role=_official_role(user),
+        )
         if reminder.recipients:
             messages.success(request, _("%(venue)s was reminded.") % {"venue": venue_obj.name})
         else:

@@ -125,6 +125,7 @@ class OversightInChromium(StaticLiveServerTestCase):
         page.wait_for_load_state("networkidle")
         self.assertIn(name, page.locator("ul.messages").inner_text())
         reminder = Reminder.objects.get(venue_id=venue_id)
+        assert reminder.sent_by is not None
         self.assertEqual(reminder.sent_by.username, COMMUNE_OFFICIAL)
         row = page.locator(f"tr[data-venue='{venue_id}']")
         self.assertIn("(×1)", row.inner_text())

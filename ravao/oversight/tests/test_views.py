@@ -237,7 +237,8 @@ class RemindViewTest(OversightTestCase):
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(mail.outbox[0].to, ["quan.ly@example.vn"])
         self.assertIn("Tạp hoá Cô Ba", mail.outbox[0].body)
-        self.assertTrue(AuditEvent.objects.filter(action="venue.remind", actor=self.carol).exists())
+        event = AuditEvent.objects.get(action="venue.remind", actor=self.carol)
+        self.assertEqual((event.actor_role, event.object_id), ("commune_official", str(self.venue_c.pk)))
         # A second click the same day does not send again.
         self.client.post(self.url())
         self.assertEqual(Reminder.objects.filter(venue=self.venue_c).count(), 1)
@@ -254,6 +255,12 @@ class RemindViewTest(OversightTestCase):
         reminder = Reminder.objects.get(venue=self.venue_c)
         self.assertEqual(reminder.channel, "sms")  # the venue's own phone
         self.assertEqual(len(mail.outbox), 0)
+
+    def test_the_district_admin_may_remind_too(self) -> None:
+        self.login(self.dan)
+        self.client.post(self.url())
+        self.assertEqual(Reminder.objects.get(venue=self.venue_c).sent_by, self.dan)
+        self.assertEqual(AuditEvent.objects.get(action="venue.remind").actor_role, "district_admin")
 
     def test_an_unsafe_next_is_ignored(self) -> None:
         self.login(self.carol)
