@@ -254,9 +254,9 @@ def ranked_contacts(
             continue
         if person_id not in best or exposures[0].rank_key() > best[person_id].rank_key():
             best[person_id] = exposures[0]
-    venues = Venue.objects.in_bulk({e.visit.venue_id for e in best.values()})
+    venues = Venue.objects.only("id", "code", "name").in_bulk({e.visit.venue_id for e in best.values()})
     area_ids = {e.visit.area_id or e.source_visit.area_id for e in best.values()} - {None}
-    areas = Area.objects.in_bulk(area_ids)
+    areas = Area.objects.only("id", "name", "kind").in_bulk(area_ids) if area_ids else {}
     out = []
     for person_id, e in best.items():
         area_id = e.visit.area_id or e.source_visit.area_id
