@@ -298,19 +298,24 @@ def _gate_apply(
     """Record the entry or exit. Returns (outcome, check-in)."""
 
     window = conf.gate_repeat_ignore()
-    if window and (
-        GateScan.objects.filter(
-            venue=venue,
-            person=person,
-            direction=scan.direction,
-            scanned_at__gte=scan.scanned_at - window,
-            scanned_at__lte=scan.scanned_at + window,
+    if window:
+        # The same card read twice in a row (a scanner's double read, a card held under the camera): the
+        # person's latest scan here, moments before, in the same direction. An exit in between is a real
+        # movement, not a double read.
+        latest = (
+            GateScan.objects.filter(
+                venue=venue,
+                person=person,
+                scanned_at__gte=scan.scanned_at - window,
+                scanned_at__lte=scan.scanned_at + window,
+            )
+            .exclude(client_id=scan.client_id)
+            .order_by("-scanned_at")
+            .values_list("direction", flat=True)
+            .first()
         )
-        .exclude(client_id=scan.client_id)
-        .exists()
-    ):
-        # The same card read twice in a row (a scanner's double read, a card held under the camera).
-        return "repeat", None
+        if latest == scan.direction:
+            return "repeat", None
     inside = open_visit_at(person, venue_id=venue.pk)
     if scan.direction == GateScan.Direction.OUT:
         if inside is None:

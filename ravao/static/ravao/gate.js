@@ -15,6 +15,7 @@
   var current = null;  // client id of the scan shown in the result card
   var lastPayload = "", lastAt = 0;
   var syncing = false, retryTimer = null, loginNeeded = false;
+  var startedAt = {};  // client id → performance.now() at the scan: scan-to-result time, for staff and tests
 
   // --- IndexedDB queue ---------------------------------------------------------------------------------
   function openDb() {
@@ -177,13 +178,14 @@
       client_id: uuid4(), venue: config.venueId, kind: kind, payload: text, direction: direction(),
       area: area(), scanned_at: new Date().toISOString(), state: "pending", local: {}
     };
+    startedAt[record.client_id] = performance.now();
     var check = kind === "token" ? verifyToken(text) : Promise.resolve(null);
     check.then(function (verdict) {
       if (verdict && !verdict.ok) {
         refuseLocally(verdict.code === "expired" ? T.expired : (verdict.code === "malformed" ? T.notRecognised : T.badToken));
         return;
       }
-      if (verdict && verdict.ok) record.local.checked = T.checkedOffline;
+      if (verdict && verdict.ok) { record.local.checked = T.checkedOffline; document.body.dataset.offlineVerified = "1"; }
       if (kind === "cccd") { record.local.person = cardPreview(text); record.local.checked = T.card; }
       return put(record).then(function () { show(record); renderRecent(); sync(); });
     });
@@ -215,7 +217,10 @@
           if (!r || res.outcome === "server_error") return null;  // kept: sent again later
           r.state = "done"; r.result = res;
           r.payload = "";  // an ID card's text stays on the device no longer than needed
-          if (r.client_id === current) { show(r); beep(res.ok && (!res.person || res.person.status !== "red")); }
+          if (r.client_id === current) {
+            show(r); beep(res.ok && (!res.person || res.person.status !== "red"));
+            if (startedAt[r.client_id]) document.body.dataset.scanToResultMs = String(Math.round(performance.now() - startedAt[r.client_id]));
+          }
           return put(r);
         });
         return Promise.all(writes).then(function () { return rows.length > batch.length; });
@@ -239,6 +244,14 @@
     finishTimer = setTimeout(function () { var v = input.value; input.value = ""; scanned(v); }, 250);
   });
   input.addEventListener("input", function () { clearTimeout(finishTimer); });
+  // A scanner types into whatever has the focus: after a tap on Entry/Exit or the area, give it back to the
+  // scanner field, and catch keystrokes that land on the page itself.
+  $("gate-controls").addEventListener("change", function () { input.focus(); });
+  document.addEventListener("keydown", function (e) {
+    var el = document.activeElement, tag = el ? el.tagName : "";
+    var typing = (tag === "INPUT" && /^(text|tel|search|number)$/.test(el.type)) || tag === "TEXTAREA" || tag === "SELECT";
+    if (!typing && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) input.focus();
+  }, true);
 
   $("phone-form").addEventListener("submit", function (e) {
     e.preventDefault();

@@ -1,0 +1,266 @@
+"""The gate in Chromium: a fake camera shows a personal QR and a CCCD QR, a hardware scanner types a code
+in bursts, and an offline session queues scans that sync exactly once when the network returns.
+
+The fake camera is Chromium's own (`--use-file-for-fake-video-capture`), fed a Y4M video that the test
+writes from a QR image: the page runs the real @zxing/browser decoder on real video frames.
+
+Run:  .venv/bin/pytest ravao/checkins/tests/test_gate_browser.py -q -s   (needs `npm ci` for the camera)
+"""
+
+import os
+import tempfile
+import time
+import unittest
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.test import Client
+from django.utils import timezone, translation
+
+from ravao.accounts.models import Role, User
+from ravao.accounts.services import membership_grant, user_create
+from ravao.checkins.models import CheckIn, GateScan
+from ravao.lib.tokens import issue_token
+from ravao.people.models import Person
+from ravao.people.selectors import person_by_phone_or_id
+from ravao.places.models import Venue
+from ravao.test import PASSWORD, make_person, make_units
+
+CHROMIUM = Path("/usr/bin/chromium")
+VENDOR = Path(settings.BASE_DIR) / "node_modules" / "@zxing" / "browser" / "umd" / "zxing-browser.min.js"
+SCREENS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 20_000
+CARD = "001195012345||Lê Thị Hoa|02021995|Nữ|Xóm 2, Bình Yên, Thạch Thất|01072021"
+
+
+def vi(message: str) -> str:
+    with translation.override("vi"):
+        return translation.gettext(message)
+
+
+def write_y4m(data: str, path: Path, *, frames: int = 20) -> None:
+    """A 640×480 4:2:0 Y4M video whose every frame shows the QR code of `data`, black on white."""
+    import io
+
+    from PIL import Image
+
+    from ravao.lib.qr import make_qr
+
+    buffer = io.BytesIO()
+    make_qr(data).save(buffer, kind="png", scale=6, border=4)
+    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    side = min(440, qr.width * (440 // qr.width or 1))
+    qr = qr.resize((side, side), Image.NEAREST)
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(qr, ((640 - side) // 2, (480 - side) // 2))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * (320 * 240)  # grey: no colour
+    with path.open("wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            out.write(b"FRAME\n" + luma + chroma + chroma)
+
+
+@pytest.mark.browser
+@unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
+class GateInChromium(StaticLiveServerTestCase):
+    playwright: ClassVar[Any]
+    _async_unsafe: ClassVar[str | None]
+    staff: User
+    venue: Venue
+    visitor: Person
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+
+        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        cls.playwright = sync_playwright().start()
+        SCREENS.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        try:
+            cls.playwright.stop()
+        finally:
+            if cls._async_unsafe is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
+            super().tearDownClass()
+
+    def setUp(self) -> None:
+        units = make_units()
+        self.venue = Venue.objects.create(
+            code="V-gate",
+            name="Công ty May Hạ Bằng",
+            kind="factory",
+            commune=units["ha_bang"],
+            address="KCN Thạch Thất",
+            phone="0243123456",
+            status=Venue.Status.ACTIVE,
+        )
+        self.staff = user_create(login="0900000003", password=PASSWORD, full_name="Sam")
+        membership_grant(user=self.staff, role=Role.VENUE_STAFF, venue=self.venue)
+        self.visitor = make_person(name="Nguyễn Văn An", phone="0912345678")
+
+    # --- helpers ---------------------------------------------------------------------------------------
+    def gate(self, *, phone: bool, video: str | None = None) -> Any:
+        """A logged-in gate page in a fresh browser (a fake camera showing `video`'s QR, if given)."""
+        args = list(CHROMIUM_ARGS)
+        if video is not None:
+            directory = Path(tempfile.mkdtemp())
+            self.addCleanup(lambda: [p.unlink() for p in directory.iterdir()] and directory.rmdir())
+            y4m = directory / "camera.y4m"
+            write_y4m(video, y4m)
+            args += [
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={y4m}",
+            ]
+        browser = self.playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        self.addCleanup(browser.close)
+        context = browser.new_context(
+            viewport=PHONE if phone else DESKTOP, is_mobile=phone, has_touch=phone, locale="vi-VN"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        client = Client()
+        client.force_login(self.staff, backend="django.contrib.auth.backends.ModelBackend")
+        host = self.live_server_url.split("//")[1].split(":")[0]
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}]
+        )
+        page = context.new_page()
+        page.goto(f"{self.live_server_url}/gate/{self.venue.pk}/")
+        page.wait_for_selector("body[data-gate-ready]")
+        return page
+
+    def token(self) -> str:
+        return issue_token(self.visitor.public_id, now=timezone.now(), ttl=timedelta(hours=1))
+
+    @staticmethod
+    def shot(page: Any, name: str) -> None:
+        page.screenshot(path=str(SCREENS / name), full_page=True)
+
+    def wait_outcome(self, page: Any, message: str) -> None:
+        page.wait_for_function(
+            "m => document.getElementById('result-outcome').textContent === m", arg=message
+        )
+
+    def wait_pending(self, page: Any, count: str) -> None:
+        page.wait_for_function("c => document.getElementById('pending-count').dataset.count === c", arg=count)
+
+    # --- camera --------------------------------------------------------------------------------------
+    @unittest.skipUnless(VENDOR.exists(), "run `npm ci` first: the camera decoder comes from npm")
+    def test_camera_reads_a_personal_qr(self) -> None:
+        page = self.gate(phone=True, video=self.token())
+        started = time.perf_counter()
+        page.click("#camera-start")
+        self.wait_outcome(page, vi("Entry recorded"))
+        elapsed = time.perf_counter() - started
+        self.assertEqual(page.text_content("#result-name"), "Nguyễn V. A.")
+        self.assertIn("status-green", page.get_attribute("#result", "class") or "")
+        self.shot(page, "gate-01-camera-token-phone.png")
+        server_ms = page.evaluate("() => document.body.dataset.scanToResultMs")
+        verified = page.evaluate("() => document.body.dataset.offlineVerified")
+        print(f"\ncamera start → result {elapsed * 1000:.0f} ms; scan → result {server_ms} ms;"
+              f" Ed25519 checked in the browser: {verified == '1'}")  # fmt: skip
+        self.assertEqual(CheckIn.objects.filter(person=self.visitor, method="gate").count(), 1)
+        # The code stays in front of the camera: read again and again, recorded once.
+        page.wait_for_timeout(1500)
+        self.assertEqual(CheckIn.objects.filter(person=self.visitor).count(), 1)
+        self.assertEqual(GateScan.objects.count(), 1)
+
+    @unittest.skipUnless(VENDOR.exists(), "run `npm ci` first: the camera decoder comes from npm")
+    def test_camera_reads_a_cccd(self) -> None:
+        page = self.gate(phone=False, video=CARD)
+        page.click("#camera-start")
+        self.wait_outcome(page, vi("Entry recorded"))
+        self.assertEqual(page.text_content("#result-name"), "Lê T. H.")
+        self.assertIn("2345", page.text_content("#result-id") or "")
+        self.shot(page, "gate-02-camera-cccd-desktop.png")
+        person = person_by_phone_or_id(phone=None, id_number="001195012345")
+        assert person is not None
+        self.assertEqual(person.full_name, "Lê Thị Hoa")  # the Vietnamese text survived the camera
+        self.assertTrue(CheckIn.objects.filter(person=person).exists())
+
+    # --- hardware scanner -----------------------------------------------------------------------------
+    def test_a_hardware_scanner_types_a_code_in_bursts(self) -> None:
+        page = self.gate(phone=False)
+        token = self.token()
+        page.focus("#scan-input")
+        page.keyboard.type(token[:60])
+        page.keyboard.press("Enter")  # a scanner that splits a long code
+        page.keyboard.type(token[60:])
+        page.keyboard.press("Enter")
+        self.wait_outcome(page, vi("Entry recorded"))
+        self.assertEqual(page.text_content("#result-name"), "Nguyễn V. A.")
+        self.assertEqual(CheckIn.objects.filter(person=self.visitor).count(), 1)
+        # Exit, then garbage.
+        page.check("input[name=direction][value=out]")
+        page.keyboard.type(self.token() + "\n")
+        self.wait_outcome(page, vi("Exit recorded"))
+        page.keyboard.type("hello world\n")
+        self.wait_outcome(page, vi("Not a personal QR code or an ID card (CCCD) QR code. Scan again."))
+        # A phone number typed by the staff.
+        page.check("input[name=direction][value=in]")
+        page.fill("#phone-input", "0912 345 678")
+        page.click("#phone-form button")
+        self.wait_outcome(page, vi("Entry recorded"))
+        self.shot(page, "gate-03-scanner-desktop.png")
+        self.assertEqual(CheckIn.objects.filter(person=self.visitor).count(), 2)
+
+    # --- offline ----------------------------------------------------------------------------------------
+    def test_offline_scans_sync_exactly_once(self) -> None:
+        page = self.gate(phone=True)
+        page.context.set_offline(True)
+        page.focus("#scan-input")
+        page.keyboard.type(self.token() + "\n")
+        self.wait_pending(page, "1")
+        page.keyboard.type(CARD + "\n")
+        self.wait_pending(page, "2")
+        self.assertEqual(page.text_content("#result-name"), "Lê T. H.")  # read on the device
+        self.shot(page, "gate-04-offline-phone.png")
+        self.assertFalse(CheckIn.objects.exists())
+
+        page.context.set_offline(False)
+        self.wait_pending(page, "0")
+        self.assertEqual(CheckIn.objects.count(), 2)
+        self.assertEqual(GateScan.objects.count(), 2)
+        # Replay the same queue (as a second tab or a lost response would): still one check-in each.
+        page.evaluate(
+            """() => new Promise(resolve => {
+                 const req = indexedDB.open('ravao-gate', 1);
+                 req.onsuccess = () => {
+                   const tx = req.result.transaction('scans', 'readwrite');
+                   const store = tx.objectStore('scans');
+                   store.getAll().onsuccess = e => {
+                     for (const r of e.target.result) { r.state = 'pending'; store.put(r); }
+                   };
+                   tx.oncomplete = resolve;
+                 };
+               })"""
+        )
+        page.reload()
+        page.wait_for_selector("body[data-gate-ready]")
+        self.wait_pending(page, "0")
+        self.assertEqual(CheckIn.objects.count(), 2)
+        self.assertEqual(GateScan.objects.count(), 2)
+        self.shot(page, "gate-05-synced-phone.png")
