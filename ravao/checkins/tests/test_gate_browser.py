@@ -64,7 +64,7 @@ def write_y4m(data: str, path: Path, *, frames: int = 20) -> None:
     make_qr(data).save(buffer, kind="png", scale=6, border=4)
     qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
     side = min(440, qr.width * (440 // qr.width or 1))
-    qr = qr.resize((side, side), Image.NEAREST)
+    qr = qr.resize((side, side), Image.Resampling.NEAREST)
     frame = Image.new("L", (640, 480), 255)
     frame.paste(qr, ((640 - side) // 2, (480 - side) // 2))
     luma = frame.tobytes()
@@ -125,9 +125,9 @@ class GateInChromium(StaticLiveServerTestCase):
         """A logged-in gate page in a fresh browser (a fake camera showing `video`'s QR, if given)."""
         args = list(CHROMIUM_ARGS)
         if video is not None:
-            directory = Path(tempfile.mkdtemp())
-            self.addCleanup(lambda: [p.unlink() for p in directory.iterdir()] and directory.rmdir())
-            y4m = directory / "camera.y4m"
+            directory = tempfile.TemporaryDirectory()
+            self.addCleanup(directory.cleanup)
+            y4m = Path(directory.name) / "camera.y4m"
             write_y4m(video, y4m)
             args += [
                 "--use-fake-device-for-media-stream",
