@@ -2,17 +2,27 @@
 
 from datetime import datetime, timedelta
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from ravao.tracing import conf
 
 AREA_PHRASES = {
-    "line": gettext_lazy("same production line"),
-    "room": gettext_lazy("same room"),
-    "floor": gettext_lazy("same floor"),
-    "building": gettext_lazy("same building"),
+    "line": gettext_noop("same production line"),
+    "room": gettext_noop("same room"),
+    "floor": gettext_noop("same floor"),
+    "building": gettext_noop("same building"),
 }
+_CACHE: dict[tuple[str | None, str], str] = {}
+
+
+def _(message: str) -> str:
+    """gettext, memoised per language: a list of thousands of F2s explains each one with several
+    phrases, and Django's gettext costs a thread-local look-up per call."""
+    key = (get_language(), message)
+    text = _CACHE.get(key)
+    if text is None:
+        text = _CACHE[key] = gettext(message)
+    return text
 
 
 def duration(minutes: int) -> str:
@@ -38,7 +48,8 @@ def reason(
     estimated: bool,
 ) -> str:
     """Why a person is a contact. `source_end` is the index person's presence end with the buffer."""
-    place = str(AREA_PHRASES.get(area_kind or "", "")) if same_area else ""
+    phrase = AREA_PHRASES.get(area_kind or "")
+    place = _(phrase) if same_area and phrase else ""
     place = place or _("same venue")
     if tier == "low":
         if contact_start < source_start:
