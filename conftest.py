@@ -8,3 +8,6 @@ def pytest_configure(config: Any) -> None:
 
     # Password hashing is deliberately slow; the personas log in hundreds of times per run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Its default follows DEBUG; tests of two-factor login turn it on explicitly, so every run (make test
+    # with DEBUG on, plain pytest with it off) sees the same access matrix.
+    settings.RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS = False

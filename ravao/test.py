@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.test import Client, TestCase
 from django.utils import timezone
 
@@ -114,6 +115,11 @@ class RavaoTestCase(TestCase):
         user = user_create(login=login, password=PASSWORD, full_name=name)
         membership_grant(user=user, role=role, **scope)
         return user
+
+    def setUp(self) -> None:
+        super().setUp()
+        # Rate-limit counters live in the cache; every test starts with none (all come from 127.0.0.1).
+        cache.clear()
 
     def login(self, user: User) -> None:
         self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
