@@ -438,28 +438,34 @@ def gate_sync(
     now: datetime,
     request: HttpRequest | None = None,
 ) -> list[GateOutcome]:
-    """A batch of scans from a gate's queue, each processed exactly once in its own transaction: a bad
-    scan is reported and the good ones are kept. Replays are answered from one query for the batch."""
+    """A batch of scans from a gate's queue, each processed exactly once: a bad scan is reported and the
+    good ones are kept. Replays are answered from one query for the batch.
 
+    One transaction for the batch, one savepoint per scan: a scan that fails rolls back to its savepoint
+    only. One commit per batch rather than per scan, because a commit waits for the disk (PostgreSQL's
+    synchronous commit: ~15 ms here, which made 1,000 scans take 20 s). The device is answered after the
+    commit, so an acknowledged scan is durable; a crash before it loses nothing, the device sends again.
+    """
     known = gate_scans_known([scan.client_id for scan in scans])
     results: list[GateOutcome] = []
     seen: dict[uuid.UUID, GateOutcome] = {}
-    for scan in scans:
-        if scan.client_id in seen:  # the same id twice in one batch
-            results.append(seen[scan.client_id])
-            continue
-        result = gate_scan_record(
-            venue=venue,
-            staff=staff,
-            role=role,
-            scan=scan,
-            now=now,
-            request=request,
-            known=known.get(scan.client_id),
-            known_checked=True,
-        )
-        seen[scan.client_id] = result
-        results.append(result)
+    with transaction.atomic():
+        for scan in scans:
+            if scan.client_id in seen:  # the same id twice in one batch
+                results.append(seen[scan.client_id])
+                continue
+            result = gate_scan_record(
+                venue=venue,
+                staff=staff,
+                role=role,
+                scan=scan,
+                now=now,
+                request=request,
+                known=known.get(scan.client_id),
+                known_checked=True,
+            )
+            seen[scan.client_id] = result
+            results.append(result)
     return results
 
 
