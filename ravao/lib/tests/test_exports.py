@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from ravao.lib.exports import neutralise, write_csv, write_xlsx
 
-PAYLOADS = ["=HYPERLINK(\"http://evil\",\"x\")", "+84912345678", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+PAYLOADS = ['=HYPERLINK("http://evil","x")', "+84912345678", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
 class NeutraliseTest(SimpleTestCase):
