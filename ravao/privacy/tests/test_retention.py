@@ -80,3 +80,9 @@ class RetentionTests(RavaoTestCase):
         call_command("purge", stdout=out)
         self.assertIn("checkins=0", out.getvalue())
         self.assertEqual(PurgeRun.objects.count(), 1)
+
+
+class TracingPurgerTests(RavaoTestCase):
+    def test_tracing_registers_its_purger(self):
+        run = retention_purge(now=timezone.now())
+        self.assertTrue(any(label.startswith("tracing.") for label in run.counts), run.counts)
