@@ -80,6 +80,7 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
         "areas": venue_areas(venue),
         "shifts": venue.shifts.all(),
         "can_manage": can_manage,
+        "staff_here": venues_served_by(user).filter(pk=venue.pk).exists(),
         "can_approve": venues_in_scope_of(user, roles=OFFICIAL_ROLES).filter(pk=venue.pk).exists(),
         "checkin_url": checkin_url(venue.qr_code),
         "area_form": AreaForm(venue=venue, auto_id="area_%s"),

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 
-from ravao.checkins.models import CheckIn
+from ravao.checkins.models import CheckIn, GateScan
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.privacy.models import PurgeRun
 
@@ -55,6 +55,10 @@ def retention_purge(*, now: datetime, batch_size: int = 2000) -> PurgeRun:
     )
     counts: dict[str, int] = {}
     # Served by checkin_time, declaration created_at and device_created indexes.
+    # Gate scan receipts (kept for exactly-once replay answers) go first: they point at check-ins.
+    counts["gate_scans"] = delete_in_batches(
+        GateScan.objects.filter(scanned_at__lt=cutoff), batch_size=batch_size
+    )
     counts["checkins"] = delete_in_batches(
         CheckIn.objects.filter(checked_in_at__lt=cutoff), batch_size=batch_size
     )
