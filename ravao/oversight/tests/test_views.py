@@ -176,6 +176,22 @@ class FlaggedPeopleTest(OversightTestCase):
         self.assertEqual(events.count(), 2)  # red yesterday + yellow today, both at the factory
         self.assertEqual({e.person_id for e in events}, {self.visitor.pk, self.other.pk})
 
+    def test_pages(self) -> None:
+        from unittest import mock
+
+        self.make_week()
+        self.login(self.carol)
+        url = reverse("oversight:flagged", args=[self.units["ha_bang"].pk])
+        with mock.patch("ravao.oversight.conf.PAGE_SIZE", 1):
+            first = self.client.get(url)
+            self.assertContains(first, "?page=2")
+            second = self.client.get(url, {"page": "2"})
+            self.assertContains(second, "?page=1")
+            self.assertNotContains(second, "?page=3")
+            self.assertEqual(self.client.get(url, {"page": "x"}).status_code, 200)
+        # One audit event per row shown: page 1, page 2, page 1 again.
+        self.assertEqual(AuditEvent.objects.filter(action="oversight.flagged_people").count(), 3)
+
     def test_scope_anonymous_and_method(self) -> None:
         url = reverse("oversight:flagged", args=[self.units["ha_bang"].pk])
         self.assertEqual(self.client.get(url).status_code, 302)
