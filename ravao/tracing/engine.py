@@ -23,13 +23,11 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.services import estimate_end
@@ -134,7 +132,8 @@ class _Ends:
         self.shifts: dict[int, list[Any]] = {}
         self.queries = 0
 
-    def visits(self, rows: Sequence[Row]) -> list[Visit]:
+    def ends(self, rows: Sequence[Row]) -> list[tuple[datetime, bool]]:
+        """(effective end, estimated) of each row."""
         missing = {r[2] for r in rows if r[5] is None} - self.venues.keys()
         if missing:
             # Two queries for all the venues of the open visits (venues + their shifts), never one per visit.
@@ -142,39 +141,74 @@ class _Ends:
                 self.venues[venue.pk] = venue
                 self.shifts[venue.pk] = list(venue.shifts.all())  # once per venue, not per visit
             self.queries += 2
+        max_stay = self.rules.max_stay
         out = []
-        for pk, person_id, venue_id, area_id, start, out_at, flagged in rows:
+        for _pk, _person_id, venue_id, _area_id, start, out_at, flagged in rows:
             estimated = bool(flagged)
             if out_at is None:
-                venue = self.venues[venue_id]
-                end = estimate_end(venue=venue, checked_in_at=start, shifts=self.shifts[venue_id])
+                end = estimate_end(
+                    venue=self.venues[venue_id], checked_in_at=start, shifts=self.shifts[venue_id]
+                )
                 estimated = True
             else:
                 end = out_at
-            cap = start + self.rules.max_stay
+            cap = start + max_stay
             if end > cap:
                 end, estimated = cap, True
-            end = max(end, start)
-            out.append(Visit(pk, person_id, venue_id, area_id, start, end, estimated))
+            out.append((end if end > start else start, estimated))
         return out
+
+    def visits(self, rows: Sequence[Row]) -> list[Visit]:
+        return [
+            Visit(pk, person_id, venue_id, area_id, start, end, estimated)
+            for (pk, person_id, venue_id, area_id, start, _out, _flag), (end, estimated) in zip(
+                rows, self.ends(rows), strict=True
+            )
+        ]
 
 
 def _fetch(queryset: QuerySet[CheckIn]) -> list[Row]:
-    """Rows of a values_list query. On PostgreSQL, timestamps are parsed by psycopg's C loader: Django
-    registers a pure-Python one per connection that costs ~10 µs a value — most of a trace's time."""
+    """Rows of a values_list query (see `_fetch_sql`)."""
     if connection.vendor != "postgresql":
         return list(queryset)  # type: ignore[arg-type]
-    import psycopg
-    from psycopg import pq
-
     sql, params = queryset.query.sql_with_params()
+    return _fetch_sql(sql, list(params))
+
+
+def _fetch_sql(sql: str, params: list[Any]) -> list[Row]:
+    """Rows of `_COLUMNS`. On PostgreSQL, timestamps are parsed by psycopg's C loader: Django registers a
+    pure-Python one per connection that costs ~10 µs a value — most of a trace's time. SQLite returns
+    naive UTC datetimes (or text) for raw SQL: they are made aware as the ORM would."""
     with connection.cursor() as cursor:
-        raw = cursor.cursor  # this Django cursor's own psycopg cursor: the loader change stays on it
-        oid = psycopg.adapters.types["timestamptz"].oid
-        raw.adapters.register_loader("timestamptz", psycopg.adapters.get_loader(oid, pq.Format.TEXT))
-        # Executed through Django's wrapper, so query counting and logging still see it.
+        if connection.vendor == "postgresql":
+            import psycopg
+            from psycopg import pq
+
+            raw = cursor.cursor  # this Django cursor's own psycopg cursor: the loader change stays on it
+            oid = psycopg.adapters.types["timestamptz"].oid
+            raw.adapters.register_loader("timestamptz", psycopg.adapters.get_loader(oid, pq.Format.TEXT))
+            # Executed through Django's wrapper, so query counting and logging still see it.
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
         cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        return [
+            (
+                pk,
+                person_id,
+                venue_id,
+                area_id,
+                _aware(start),
+                _aware(out) if out is not None else None,
+                bool(flag),
+            )
+            for pk, person_id, venue_id, area_id, start, out, flag in cursor.fetchall()
+        ]
+
+
+def _aware(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _presence(visit: Visit, case: IndexCase, rules: Rules) -> tuple[datetime, datetime] | None:
@@ -183,19 +217,12 @@ def _presence(visit: Visit, case: IndexCase, rules: Rules) -> tuple[datetime, da
     return max(visit.start, case.start), min(visit.end, case.end) + rules.buffer
 
 
-def _merge(ranges: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    ranges.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for lo, hi in ranges:
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
+def trace(cases: Iterable[IndexCase], rules: Rules | None = None, *, best_only: bool = False) -> TraceResult:
+    """Visits of the index persons in their windows and every co-present visit, with tiers.
 
-
-def trace(cases: Iterable[IndexCase], rules: Rules | None = None) -> TraceResult:
-    """Visits of the index persons in their windows and every co-present visit, with tiers."""
+    `best_only`: keep only the best exposure per (source, exposed person) — the one `best_by_person`
+    puts first — for callers that rank contacts (a list of F2s: thousands of people, but tens of
+    thousands of exposures)."""
     rules = rules or Rules.from_settings()
     cases = list(cases)
     result = TraceResult()
@@ -230,52 +257,163 @@ def trace(cases: Iterable[IndexCase], rules: Rules | None = None) -> TraceResult
         result.queries += ends.queries
         return result
 
-    # 2. Everyone at those venues around those times: one query per batch of merged (venue, range).
+    # 2. Everyone at those venues around those times: one query joining the (venue, area, time range)
+    #    list against checkin_venue_time (PostgreSQL: arrays; elsewhere: VALUES batches).
     look_back = max(rules.max_stay, rules.low_window)
-    ranges: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for _case, visit, start, end in presences:
-        ranges[visit.venue_id].append((start - look_back, end + rules.low_window))
-    terms = [
-        Q(venue_id=venue_id, checked_in_at__gte=lo, checked_in_at__lte=hi)
-        # A visit that ended before this point can neither overlap nor be a "low" contact; the index
-        # range is on checked_in_at, this filter only trims rows read from the heap.
-        & (Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=lo + look_back - rules.low_window))
-        for venue_id, venue_ranges in ranges.items()
-        for lo, hi in _merge(venue_ranges)
-    ]
-    others: dict[int, list[Visit]] = defaultdict(list)
-    for i in range(0, len(terms), conf.QUERY_BATCH):
-        batch = _fetch(
-            CheckIn.objects.filter(reduce(or_, terms[i : i + conf.QUERY_BATCH])).values_list(*_COLUMNS)
-        )
-        result.queries += 1
-        for visit in ends.visits(batch):
-            others[visit.venue_id].append(visit)
-    starts: dict[int, list[datetime]] = {}
-    for venue_id, visits in others.items():
-        visits.sort(key=lambda v: (v.start, v.id))
-        starts[venue_id] = [v.start for v in visits]
+    copresent = _copresent(presences, rules, look_back)
+    result.queries += copresent.queries
 
-    # 3. Match intervals, venue by venue, on sorted lists.
+    # 3. Match intervals on sorted lists, per (venue, area): only what the presence can meet is scanned.
+    lists = _Lists(ends, copresent.rows)
+    best: dict[tuple[int, int], list[Any]] = {}
+    exposures = result.exposures
+    high = rules.high.total_seconds()
+    low_window = rules.low_window
     for case, source, p_start, p_end in presences:
-        venue_visits = others.get(source.venue_id, [])
-        lo = bisect.bisect_left(starts.get(source.venue_id, []), p_start - look_back)
-        hi = bisect.bisect_right(starts.get(source.venue_id, []), p_end + rules.low_window)
-        for other in venue_visits[lo:hi]:
-            if other.person_id == case.person_id:
+        starts, others, reach = lists.get(source.venue_id, source.area_id)
+        if not others:
+            continue
+        low_from, low_to = p_start - low_window, p_end + low_window
+        lo = bisect.bisect_left(starts, p_start - max(reach, low_window))
+        hi = bisect.bisect_right(starts, low_to)
+        own = case.person_id
+        for i in range(lo, hi):
+            other = others[i]
+            if other[1] == own:
                 continue
-            if source.area_id is not None and other.area_id is not None and source.area_id != other.area_id:
-                continue
-            overlap = (min(p_end, other.end) - max(p_start, other.start)).total_seconds()
+            o_start, o_end = other[4], other[7]
+            overlap = (min(p_end, o_end) - max(p_start, o_start)).total_seconds()
             if overlap > 0:
-                tier = HIGH if overlap >= rules.high.total_seconds() else MEDIUM
-            elif p_start - rules.low_window <= other.start <= p_end + rules.low_window:
+                tier = HIGH if overlap >= high else MEDIUM
+            elif low_from <= o_start <= low_to:
                 tier, overlap = LOW, 0
             else:
                 continue
-            result.exposures.append(Exposure(case.key, source, p_start, p_end, other, int(overlap), tier))
+            if not best_only:
+                exposures.append(
+                    Exposure(case.key, source, p_start, p_end, lists.visit(other), int(overlap), tier)
+                )
+                continue
+            # Best exposure per (source, person), ranked as `Exposure.rank_key`; the first of equals wins
+            # and keys keep the order of their first exposure, exactly as `best_by_person` would pick.
+            rank = (TIER_RANK[tier], int(overlap), -o_start.timestamp())
+            key = (case.key, other[1])
+            kept = best.get(key)
+            if kept is None or rank > kept[0]:
+                best[key] = [rank, source, p_start, p_end, other, int(overlap), tier]
+    for (source_key, _person), (_rank, source, p_start, p_end, other, overlap, tier) in best.items():
+        exposures.append(Exposure(source_key, source, p_start, p_end, lists.visit(other), overlap, tier))
     result.queries += ends.queries
     return result
+
+
+@dataclass
+class _Rows:
+    rows: list[Row]
+    queries: int
+
+
+def _copresent(
+    presences: list[tuple[IndexCase, Visit, datetime, datetime]], rules: Rules, look_back: timedelta
+) -> _Rows:
+    """Every check-in that may meet one of the presences: at the same venue, in the same area or where
+    either area is unknown, checked in from `look_back` before the presence to `low_window` after it.
+
+    Ranges of one (venue, area) are merged. A row checked in before the merged range's first presence
+    (minus the low window) can only matter if it was still there: open, or checked out after that
+    presence started — the filter trims those rows on the heap, the index range is on checked_in_at."""
+    by_key: dict[tuple[int, int | None], list[tuple[datetime, datetime, datetime]]] = defaultdict(list)
+    for _case, visit, start, end in presences:
+        by_key[(visit.venue_id, visit.area_id)].append((start - look_back, end + rules.low_window, start))
+    ranges: list[tuple[int, int | None, datetime, datetime, datetime, datetime]] = []
+    for (venue_id, area_id), items in by_key.items():
+        items.sort()
+        merged: list[list[datetime]] = []
+        for lo, hi, start in items:
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+                merged[-1][2] = min(merged[-1][2], start)
+            else:
+                merged.append([lo, hi, start])
+        for lo, hi, start in merged:
+            ranges.append((venue_id, area_id, lo, hi, start - rules.low_window, start))
+    table = CheckIn._meta.db_table
+    columns = ", ".join(f"c.{name}" for name in _COLUMNS)
+    # Rows where either area is unknown match every range of their venue and may come back twice.
+    join = (
+        f"JOIN {table} c ON c.venue_id = r.venue_id AND c.checked_in_at >= r.lo AND c.checked_in_at <= r.hi"
+        " WHERE (r.area_id IS NULL OR c.area_id IS NULL OR c.area_id = r.area_id)"
+        " AND (c.checked_in_at >= r.keep_from OR c.checked_out_at IS NULL OR c.checked_out_at > r.cutoff)"
+    )
+    out: list[Row] = []
+    queries = 0
+    if connection.vendor == "postgresql":
+        # One query whatever the number of ranges: the arrays are literals the planner can count.
+        arrays = "%s::bigint[], %s::bigint[], " + ", ".join(["%s::timestamptz[]"] * 4)
+        # Table and column names come from the model; every value is a parameter.
+        ranges_sql = f"unnest({arrays}) AS r(venue_id, area_id, lo, hi, keep_from, cutoff)"
+        sql = f"SELECT {columns} FROM {ranges_sql} {join}"  # noqa: S608
+        out = _fetch_sql(sql, [list(column) for column in zip(*ranges, strict=True)])
+        queries = 1
+    else:
+        ops = connection.ops
+        for i in range(0, len(ranges), _VALUES_BATCH):
+            batch = ranges[i : i + _VALUES_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            sql = (
+                f"WITH r(venue_id, area_id, lo, hi, keep_from, cutoff) AS (VALUES {values})"  # noqa: S608
+                f" SELECT {columns} FROM r {join}"
+            )
+            params: list[Any] = []
+            for venue_id, area_id, *times in batch:
+                params += [venue_id, area_id, *(ops.adapt_datetimefield_value(t) for t in times)]
+            out += _fetch_sql(sql, params)
+            queries += 1
+    return _Rows(out, queries)
+
+
+# SQLite allows 32,766 parameters since 3.32 but 999 before: 6 a range, 150 ranges stay under both.
+_VALUES_BATCH = min(conf.QUERY_BATCH, 150)
+
+
+class _Lists:
+    """The co-present rows as (row + effective end) tuples sorted by (start, id), per venue and per
+    (venue, area): a presence in a known area meets that area and the rows of unknown area; a presence of
+    unknown area meets the whole venue. `reach` is the longest stay in a list: rows checked in earlier
+    than that before a presence cannot overlap it. Visit objects are made only for rows in a result."""
+
+    def __init__(self, ends: _Ends, rows: list[Row]) -> None:
+        unique = list({row[0]: row for row in rows}.values())
+        self.venues: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for row, (end, estimated) in zip(unique, ends.ends(unique), strict=True):
+            self.venues[row[2]].append((*row[:6], estimated, end))
+        for items in self.venues.values():
+            items.sort(key=_start_id)
+        self.cache: dict[tuple[int, int | None], tuple[list[datetime], list[tuple[Any, ...]], timedelta]] = {}
+        self.visits: dict[int, Visit] = {}
+
+    def get(
+        self, venue_id: int, area_id: int | None
+    ) -> tuple[list[datetime], list[tuple[Any, ...]], timedelta]:
+        key = (venue_id, area_id)
+        found = self.cache.get(key)
+        if found is None:
+            items = self.venues.get(venue_id, [])
+            if area_id is not None:
+                items = [r for r in items if r[3] is None or r[3] == area_id]
+            reach = max((r[7] - r[4] for r in items), default=timedelta(0))
+            found = self.cache[key] = ([r[4] for r in items], items, reach)
+        return found
+
+    def visit(self, row: tuple[Any, ...]) -> Visit:
+        visit = self.visits.get(row[0])
+        if visit is None:
+            visit = self.visits[row[0]] = Visit(row[0], row[1], row[2], row[3], row[4], row[7], row[6])
+        return visit
+
+
+def _start_id(row: tuple[Any, ...]) -> tuple[datetime, int]:
+    return row[4], row[0]
 
 
 def best_by_person(exposures: Iterable[Exposure]) -> dict[tuple[int, int], list[Exposure]]:
