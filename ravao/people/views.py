@@ -30,6 +30,8 @@ from ravao.people.services import (
     person_register,
     person_update_profile,
 )
+from ravao.privacy.selectors import audit_events_about
+from ravao.tracing.selectors import exposures_for_person
 
 
 def _personal_qr(person: Person, *, now: datetime, ttl: timedelta) -> dict[str, object]:
@@ -66,6 +68,9 @@ def me(request: HttpRequest) -> HttpResponse:
         "family": _family_members(person) if device.is_owner else [],
     }
     if device.is_owner:
+        # Exposures and who accessed the data are the person's own business: the owner phone only.
+        context["exposures"] = exposures_for_person(person)
+        context["accesses"] = audit_events_about(person.pk)[:50]
         # Only the phone that created the person shows their QR: a phone that merely typed a known
         # number must not be able to print someone else's pass.
         context.update(_personal_qr(person, now=now, ttl=gate_conf.personal_qr_ttl()))

@@ -136,3 +136,20 @@ class ForgetAndDeleteTests(RavaoTestCase):
         self.assertFalse(Person.objects.filter(pk=self.visitor.pk).exists())
         self.assertEqual(CheckIn.objects.count(), 0)
         self.assertEqual(HealthDeclaration.objects.count(), 0)
+
+
+class MyPageTracingAndAuditTests(RavaoTestCase):
+    def test_owner_sees_who_accessed_their_data(self):
+        from ravao.privacy.services import audit_record
+
+        audit_record(
+            actor=self.hana,
+            action="case.view",
+            person_id=self.visitor.pk,
+            reason="case:3",
+            office="TTYT Thạch Thất",
+        )
+        response = self.device_client().get(reverse("people:me"))
+        self.assertContains(response, "TTYT Thạch Thất")
+        stranger = device_register(person=self.visitor, owner=False)
+        self.assertNotContains(self.device_client(stranger).get(reverse("people:me")), "TTYT Thạch Thất")
