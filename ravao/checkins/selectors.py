@@ -3,11 +3,12 @@
 import uuid
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
-from ravao.people.models import Device, Person
-from ravao.places.models import Venue
+from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.places.models import Shift, Venue
 
 
 def person_visits(person: Person, *, device: Device) -> QuerySet[CheckIn]:
@@ -37,6 +38,72 @@ def gate_scans_known(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, GateScan]:
     """Scans already processed, by client id: a sync batch replays them without redoing anything."""
     scans = GateScan.objects.filter(client_id__in=client_ids).select_related("person", "checkin", "area")
     return {scan.client_id: scan for scan in scans}
+
+
+# --- a gate's sync batch, resolved in a fixed number of queries (see services.gate_sync) ----------------
+
+
+def persons_by_gate_keys(
+    *, public_ids: set[uuid.UUID], id_hashes: set[str], phone_hashes: set[str]
+) -> list[Person]:
+    """Every person a batch of scans names, in one query: by personal-QR public id, keyed hash of the ID
+    number (CCCD) or of the phone. Ordered by pk, so that the caller keeps the first match of a key as
+    `person_by_phone_or_id` does (`.first()`)."""
+    condition = Q(pk__in=[])
+    if public_ids:
+        condition |= Q(public_id__in=public_ids)
+    if id_hashes:
+        condition |= Q(id_hash__in=id_hashes)
+    if phone_hashes:
+        condition |= Q(phone_hash__in=phone_hashes)
+    return list(Person.objects.filter(condition).order_by("pk"))
+
+
+def latest_declarations(person_ids: set[int]) -> dict[int, HealthDeclaration]:
+    """Each person's latest declaration (`person_latest_declaration` for many persons) in one query: a
+    window function ranks each person's declarations on the `declaration_person_latest` index."""
+    if not person_ids:
+        return {}
+    ranked = HealthDeclaration.objects.filter(person_id__in=person_ids).order_by().annotate(
+        rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=F("created_at").desc())
+    )
+    return {declaration.person_id: declaration for declaration in ranked.filter(rank=1)}
+
+
+def gate_recent_scans(
+    *, venue_id: int, person_ids: set[int], start: datetime, end: datetime
+) -> list[tuple[int, int, datetime, str, uuid.UUID]]:
+    """(pk, person id, scanned at, direction, client id) of the persons' scans at the venue between
+    `start` and `end`: the batch's "scanned again within seconds" check (index `gatescan_venue_person`)."""
+    if not person_ids:
+        return []
+    return list(
+        GateScan.objects.filter(
+            venue_id=venue_id, person_id__in=person_ids, scanned_at__gte=start, scanned_at__lte=end
+        )
+        .order_by("pk")
+        .values_list("pk", "person_id", "scanned_at", "direction", "client_id")
+    )
+
+
+def open_visits_of(person_ids: set[int]) -> list[CheckIn]:
+    """The persons' open visits, anywhere, with their venue (partial index `checkin_open`)."""
+    if not person_ids:
+        return []
+    return list(
+        CheckIn.objects.filter(person_id__in=person_ids, checked_out_at__isnull=True)
+        .select_related("venue")
+        .order_by("checked_in_at", "pk")
+    )
+
+
+def shifts_of_venues(venue_ids: set[int]) -> dict[int, list[Shift]]:
+    """The venues' shifts (in `Shift.Meta.ordering`, as `venue.shifts.all()` gives them)."""
+    shifts: dict[int, list[Shift]] = {venue_id: [] for venue_id in venue_ids}
+    if venue_ids:
+        for shift in Shift.objects.filter(venue_id__in=venue_ids):
+            shifts[shift.venue_id].append(shift)
+    return shifts
 
 
 def inside_now(venue: Venue) -> QuerySet[CheckIn]:

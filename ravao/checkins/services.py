@@ -14,8 +14,17 @@ from django.utils import timezone
 
 from ravao.checkins import conf
 from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
-from ravao.checkins.selectors import gate_scans_known, open_visit_at, person_by_public_id
-from ravao.lib.cccd import parse_cccd
+from ravao.checkins.selectors import (
+    gate_recent_scans,
+    gate_scans_known,
+    latest_declarations,
+    open_visit_at,
+    open_visits_of,
+    person_by_public_id,
+    persons_by_gate_keys,
+    shifts_of_venues,
+)
+from ravao.lib.cccd import CccdResult, parse_cccd
 from ravao.lib.phone import normalise_phone
 from ravao.lib.tokens import verify_token
 from ravao.people.models import Device, HealthDeclaration, Person
@@ -27,7 +36,9 @@ from ravao.people.services import (
     person_set_date_of_birth,
 )
 from ravao.places.models import CODE_ALPHABET, Area, Shift, Venue, new_qr_code
-from ravao.privacy.services import audit_record
+from ravao.privacy.crypto import lookup_hash
+from ravao.privacy.models import AuditEvent
+from ravao.privacy.services import _client_ip, audit_record
 
 
 def typical_stay(venue: Venue) -> timedelta:
@@ -244,8 +255,10 @@ class _Refusal(Exception):
         self.code, self.message, self.person = code, message, person
 
 
-def _gate_identify(scan: GateScanInput) -> tuple[Person, list[tuple[str, Any]]]:
-    """The person a scan designates, with the warnings of the card. Raises _Refusal."""
+def _gate_key(scan: GateScanInput) -> tuple[tuple[str, Any], CccdResult | None, list[tuple[str, Any]]]:
+    """What names the person in a scan, checked without a query: ("public_id", uuid) of a verified
+    personal QR, ("id_number", normalised number) of a card, or ("phone", normalised number); with the
+    parsed card and its warnings. Raises _Refusal."""
 
     if scan.kind == GateScan.Kind.TOKEN:
         # Judged at the moment of the scan: a code that was valid at the gate stays valid when the offline
@@ -253,43 +266,66 @@ def _gate_identify(scan: GateScanInput) -> tuple[Person, list[tuple[str, Any]]]:
         result = verify_token(scan.payload, now=scan.scanned_at)
         if not result.ok or result.person_public_id is None:
             raise _Refusal(f"token_{result.error_code}", result.message)
-        person = person_by_public_id(result.person_public_id)
-        if person is None:
-            raise _Refusal("unknown_person")
-        return person, []
+        return ("public_id", result.person_public_id), None, []
     if scan.kind == GateScan.Kind.CCCD:
         card = parse_cccd(scan.payload, today=timezone.localdate(scan.scanned_at))
         if not card.ok:
             raise _Refusal(f"cccd_{card.code}", card.message)
         warnings: list[tuple[str, Any]] = [(f"cccd_{w.code}", w.message) for w in card.warnings]
-        person = person_by_phone_or_id(phone=None, id_number=card.id_number)
-        if person is None:
-            person, created = person_register(
-                profile=Profile(
-                    full_name=card.full_name,
-                    phone=None,
-                    id_number=card.id_number,
-                    year_of_birth=card.date_of_birth.year,
-                    sex=card.sex,
-                    nationality="Việt Nam",
-                    commune=None,
-                    address=card.address,
-                    email="",
-                )
-            )
-            if created:
-                person_set_date_of_birth(person=person, date_of_birth=card.date_of_birth)
-                warnings.append(("new_person", None))
-        return person, warnings
+        return ("id_number", card.id_number), card, warnings
     if scan.kind == GateScan.Kind.PHONE:
         phone = normalise_phone(scan.payload)
         if phone is None:
             raise _Refusal("bad_phone")
-        person = person_by_phone_or_id(phone=phone, id_number=None)
-        if person is None:
-            raise _Refusal("unknown_phone")
-        return person, []
+        return ("phone", phone), None, []
     raise _Refusal("bad_kind")
+
+
+def _gate_check_time(scan: GateScanInput, *, now: datetime) -> None:
+    if scan.scanned_at > now + conf.gate_clock_skew():
+        raise _Refusal("in_future")
+    if scan.scanned_at < now - conf.gate_sync_max_age():
+        raise _Refusal("too_old")
+
+
+def _person_from_card(card: CccdResult, warnings: list[tuple[str, Any]]) -> Person:
+    """The person of a card nobody in the system holds yet, created from the card's data."""
+    person, created = person_register(
+        profile=Profile(
+            full_name=card.full_name,
+            phone=None,
+            id_number=card.id_number,
+            year_of_birth=card.date_of_birth.year,
+            sex=card.sex,
+            nationality="Việt Nam",
+            commune=None,
+            address=card.address,
+            email="",
+        )
+    )
+    if created:
+        person_set_date_of_birth(person=person, date_of_birth=card.date_of_birth)
+        warnings.append(("new_person", None))
+    return person
+
+
+def _gate_identify(scan: GateScanInput) -> tuple[Person, list[tuple[str, Any]]]:
+    """The person a scan designates, with the warnings of the card. Raises _Refusal."""
+
+    (kind, value), card, warnings = _gate_key(scan)
+    if kind == "public_id":
+        person = person_by_public_id(value)
+        if person is None:
+            raise _Refusal("unknown_person")
+        return person, []
+    if kind == "id_number":
+        assert card is not None
+        person = person_by_phone_or_id(phone=None, id_number=value)
+        return person or _person_from_card(card, warnings), warnings
+    person = person_by_phone_or_id(phone=value, id_number=None)
+    if person is None:
+        raise _Refusal("unknown_phone")
+    return person, []
 
 
 def _gate_apply(
@@ -337,10 +373,19 @@ def _gate_apply(
     return "checked_in", checkin
 
 
-def _outcome_from_stored(stored: GateScan, *, now: datetime) -> GateOutcome:
+def _outcome_from_stored(
+    stored: GateScan, *, now: datetime, declarations: dict[int, HealthDeclaration] | None = None
+) -> GateOutcome:
+    """The answer to a replayed scan. `declarations`: latest declarations by person, when the caller
+    fetched them for the whole batch; otherwise the person's is fetched here."""
 
     person = stored.person
-    status = person_status(person, person_latest_declaration(person), now=now) if person else ""
+    status = ""
+    if person is not None:
+        declaration = (
+            declarations.get(person.pk) if declarations is not None else person_latest_declaration(person)
+        )
+        status = person_status(person, declaration, now=now)
     return GateOutcome(
         client_id=stored.client_id,
         outcome=stored.outcome,
@@ -378,10 +423,7 @@ def gate_scan_record(
     try:
         with transaction.atomic():
             try:
-                if scan.scanned_at > now + conf.gate_clock_skew():
-                    raise _Refusal("in_future")
-                if scan.scanned_at < now - conf.gate_sync_max_age():
-                    raise _Refusal("too_old")
+                _gate_check_time(scan, now=now)
                 person, warnings = _gate_identify(scan)
                 outcome.person, outcome.warnings = person, warnings
                 outcome.status = person_status(person, person_latest_declaration(person), now=now)
@@ -439,34 +481,256 @@ def gate_sync(
     request: HttpRequest | None = None,
 ) -> list[GateOutcome]:
     """A batch of scans from a gate's queue, each processed exactly once: a bad scan is reported and the
-    good ones are kept. Replays are answered from one query for the batch.
+    good ones are kept; the results are in the order of `scans`.
 
-    One transaction for the batch, one savepoint per scan: a scan that fails rolls back to its savepoint
-    only. One commit per batch rather than per scan, because a commit waits for the disk (PostgreSQL's
-    synchronous commit: ~15 ms here, which made 1,000 scans take 20 s). The device is answered after the
-    commit, so an acknowledged scan is durable; a crash before it loses nothing, the device sends again.
+    The batch is processed as a whole, in a number of queries that does not grow with its size (see
+    `_gate_sync_bulk`), in one transaction: one commit per batch, because a commit waits for the disk
+    (PostgreSQL's synchronous commit: ~15 ms here). The device is answered after the commit, so an
+    acknowledged scan is durable; a crash before it loses nothing, the device sends the batch again.
+
+    Exactly once: scans already stored are answered from the stored outcome. If the bulk insert hits a
+    unique constraint — another request (a second tab, a retry) committed some of the same scans while
+    this one was working — the batch is rolled back and processed again scan by scan, each in its own
+    savepoint (`gate_scan_record`), which answers those scans as replays and keeps the others.
     """
     known = gate_scans_known([scan.client_id for scan in scans])
-    results: list[GateOutcome] = []
-    seen: dict[uuid.UUID, GateOutcome] = {}
-    with transaction.atomic():
-        for scan in scans:
-            if scan.client_id in seen:  # the same id twice in one batch
-                results.append(seen[scan.client_id])
+    fresh: dict[uuid.UUID, GateScanInput] = {}
+    for scan in scans:
+        if scan.client_id not in known:
+            fresh.setdefault(scan.client_id, scan)  # the same id twice in one batch is processed once
+    outcomes: dict[uuid.UUID, GateOutcome]
+    try:
+        with transaction.atomic():
+            outcomes = _gate_sync_bulk(
+                venue=venue, staff=staff, role=role, scans=list(fresh.values()), now=now, request=request,
+                replayed=list(known.values()),
+            )  # fmt: skip
+    except IntegrityError:
+        with transaction.atomic():
+            outcomes = {
+                client_id: gate_scan_record(
+                    venue=venue, staff=staff, role=role, scan=scan, now=now, request=request
+                )
+                for client_id, scan in fresh.items()
+            }
+            declarations = latest_declarations({s.person_id for s in known.values() if s.person_id})
+            for client_id, stored in known.items():
+                outcomes[client_id] = _outcome_from_stored(stored, now=now, declarations=declarations)
+    return [outcomes[scan.client_id] for scan in scans]
+
+
+@dataclass
+class _Identified:
+    """A scan of the batch after the checks that need no query; `key` names the person to look up."""
+
+    scan: GateScanInput
+    outcome: GateOutcome
+    key: tuple[str, Any] | None = None  # ("public_id", uuid) | ("id_number_hash" | "phone_hash", hash)
+    card: CccdResult | None = None
+
+
+def _gate_sync_bulk(
+    *,
+    venue: Venue,
+    staff: Any,
+    role: str,
+    scans: list[GateScanInput],
+    now: datetime,
+    request: HttpRequest | None,
+    replayed: list[GateScan],
+) -> dict[uuid.UUID, GateOutcome]:
+    """`gate_scan_record` for a whole batch of new scans, with the same per-scan rules and outcomes:
+
+    1. without queries: times, token signatures, card parsing, phone numbers;
+    2. one query each: the persons (by public id / ID-number hash / phone hash), their latest
+       declarations, their recent scans here (the 5-second rule), their open visits (and those venues'
+       shifts, when a visit elsewhere must be closed with an estimated end);
+    3. in memory, scan after scan in the batch's order, so that a scan sees the effect of the earlier ones
+       exactly as it would have in the database: repeat rule, already inside / not inside, exits, entries
+       closing open visits (`_close_open_visits`' rules, `estimate_end` for visits elsewhere);
+    4. one bulk statement each: new check-ins, closed visits, scan rows, audit events.
+    Only a card of a person unknown to the system costs queries of its own (the person is created).
+    Must run inside a transaction; an IntegrityError means a concurrent sync (see `gate_sync`).
+    """
+    items: list[_Identified] = []
+    for scan in scans:
+        item = _Identified(scan=scan, outcome=GateOutcome(client_id=scan.client_id, outcome=""))
+        try:
+            _gate_check_time(scan, now=now)
+            item.key, item.card, item.outcome.warnings = _gate_key(scan)
+        except _Refusal as refusal:
+            item.outcome.outcome, item.outcome.message = refusal.code, refusal.message
+        items.append(item)
+
+    # Keyed hashes, as `person_by_phone_or_id` computes them, so that one query finds every person.
+    for item in items:
+        if item.key is not None and item.key[0] != "public_id":
+            item.key = (f"{item.key[0]}_hash", lookup_hash(item.key[1]))
+    keys = [item.key for item in items if item.key is not None]
+    persons: dict[tuple[str, Any], Person] = {}
+    for candidate in persons_by_gate_keys(
+        public_ids={value for kind, value in keys if kind == "public_id"},
+        id_hashes={value for kind, value in keys if kind == "id_number_hash"},
+        phone_hashes={value for kind, value in keys if kind == "phone_hash"},
+    ):
+        # Ordered by pk: the first person of a key wins, as with `.first()` one scan at a time.
+        persons.setdefault(("public_id", candidate.public_id), candidate)
+        if candidate.id_hash:
+            persons.setdefault(("id_number_hash", candidate.id_hash), candidate)
+        if candidate.phone_hash:
+            persons.setdefault(("phone_hash", candidate.phone_hash), candidate)
+    for item in items:
+        if item.key is None:
+            continue
+        match = persons.get(item.key)
+        if match is None and item.card is not None:
+            # A stranger's card: created from the card (rare; its own queries). A second scan of the same
+            # card in this batch finds the person created by the first.
+            match = persons[item.key] = _person_from_card(item.card, item.outcome.warnings)
+        if match is None:
+            kind = item.scan.kind
+            item.outcome.outcome = "unknown_person" if kind == GateScan.Kind.TOKEN else "unknown_phone"
+        item.outcome.person = match
+
+    found = {item.outcome.person.pk: item.outcome.person for item in items if item.outcome.person}
+    declarations = latest_declarations(set(found) | {s.person_id for s in replayed if s.person_id})
+    window = conf.gate_repeat_ignore()
+    recent: dict[int, list[tuple[datetime, int, str, uuid.UUID]]] = {pk: [] for pk in found}
+    if window and found:
+        times = [item.scan.scanned_at for item in items if item.outcome.person]
+        for pk, person_id, scanned_at, direction, client_id in gate_recent_scans(
+            venue_id=venue.pk, person_ids=set(found), start=min(times) - window, end=max(times) + window
+        ):
+            recent[person_id].append((scanned_at, pk, direction, client_id))
+    open_visits: dict[int, list[CheckIn]] = {pk: [] for pk in found}
+    for visit in open_visits_of(set(found)):
+        open_visits[visit.person_id].append(visit)
+    elsewhere = {v.venue_id for visits in open_visits.values() for v in visits if v.venue_id != venue.pk}
+    shifts = shifts_of_venues(elsewhere)
+
+    new_checkins: list[CheckIn] = []
+    closed: dict[int, CheckIn] = {}  # stored visits to update, by pk
+    order = itertools.count(start=2**62)  # after any stored scan: the batch's own scans are the latest
+    for item in items:
+        person, outcome, scan = item.outcome.person, item.outcome, item.scan
+        if person is None or outcome.outcome:
+            continue
+        outcome.status = person_status(person, declarations.get(person.pk), now=now)
+        if window:
+            # As in `_gate_apply`: the person's latest scan here within the window, in the same direction.
+            near = [
+                r for r in recent[person.pk]
+                if abs(r[0] - scan.scanned_at) <= window and r[3] != scan.client_id
+            ]  # fmt: skip
+            latest = max(near, default=None, key=lambda r: (r[0], r[1]))
+            recent[person.pk].append((scan.scanned_at, next(order), scan.direction, scan.client_id))
+            if latest is not None and latest[2] == scan.direction:
+                outcome.outcome = "repeat"
                 continue
-            result = gate_scan_record(
+        visits = open_visits[person.pk]
+        here = [v for v in visits if v.venue_id == venue.pk]
+        inside = max(here, default=None, key=lambda v: v.checked_in_at)
+        if scan.direction == GateScan.Direction.OUT:
+            if inside is None:
+                outcome.outcome = "not_inside"
+                continue
+            _visit_close(inside, at=scan.scanned_at, estimated=None, closed=closed)
+            visits.remove(inside)
+            outcome.outcome, outcome.checkin = "checked_out", inside
+            continue
+        if inside is not None and inside.area_id == (scan.area.pk if scan.area else None):
+            outcome.outcome, outcome.checkin = "already_inside", inside
+            continue
+        for visit in visits:  # `_close_open_visits`
+            if visit.venue_id == venue.pk:
+                _visit_close(visit, at=scan.scanned_at, estimated=None, closed=closed)
+            else:
+                estimate = estimate_end(
+                    venue=visit.venue, checked_in_at=visit.checked_in_at, shifts=shifts[visit.venue_id]
+                )
+                _visit_close(visit, at=scan.scanned_at, estimated=estimate, closed=closed)
+        checkin = CheckIn(
+            # The scan's id is the check-in's id: the check-in's own unique constraint guards it as well.
+            client_id=scan.client_id,
+            person=person,
+            venue=venue,
+            area=scan.area,
+            method=CheckIn.Method.GATE,
+            checked_in_at=scan.scanned_at,
+            status_at_entry=outcome.status,
+        )
+        new_checkins.append(checkin)
+        visits[:] = [checkin]
+        outcome.outcome, outcome.checkin = "checked_in", checkin
+
+    # The inserts of rows keyed by client id come first: a concurrent sync of the same scans stops at the
+    # first one (PostgreSQL waits for the other transaction, then raises IntegrityError) before updating
+    # visits. On SQLite the batch's transaction holds the write lock from its start (IMMEDIATE).
+    CheckIn.objects.bulk_create(new_checkins)
+    if closed:
+        CheckIn.objects.bulk_update(list(closed.values()), ["checked_out_at", "checked_out_estimated"])
+    staff_user = staff if getattr(staff, "is_authenticated", False) else None
+    GateScan.objects.bulk_create(
+        [
+            GateScan(
+                client_id=item.scan.client_id,
                 venue=venue,
-                staff=staff,
-                role=role,
-                scan=scan,
-                now=now,
-                request=request,
-                known=known.get(scan.client_id),
-                known_checked=True,
+                area=item.scan.area,
+                staff=staff_user,
+                kind=item.scan.kind,
+                direction=item.scan.direction,
+                scanned_at=item.scan.scanned_at,
+                received_at=now,
+                person=item.outcome.person,
+                checkin=item.outcome.checkin,
+                outcome=item.outcome.outcome,
             )
-            seen[scan.client_id] = result
-            results.append(result)
-    return results
+            for item in items
+        ]
+    )
+    # The audit events of `gate_scan_record`, one per look-up that found a person, in the same transaction:
+    # the rows `audit_record` writes (same fields, same client-address rule), in one statement.
+    at, ip_address = timezone.now(), _client_ip(request)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=at,
+                actor=staff_user,
+                actor_role=role,
+                action="gate.lookup",
+                person_id=item.outcome.person.pk,
+                object_type=(item.outcome.checkin or venue)._meta.label_lower,
+                object_id=str((item.outcome.checkin or venue).pk),
+                ip_address=ip_address,
+                details={
+                    "kind": item.scan.kind,
+                    "direction": item.scan.direction,
+                    "outcome": item.outcome.outcome,
+                    "client_id": str(item.scan.client_id),
+                    "venue_id": venue.pk,
+                },
+            )
+            for item in items
+            if item.outcome.person is not None
+        ]
+    )
+    outcomes = {item.scan.client_id: item.outcome for item in items}
+    for stored in replayed:
+        outcomes[stored.client_id] = _outcome_from_stored(stored, now=now, declarations=declarations)
+    return outcomes
+
+
+def _visit_close(
+    visit: CheckIn, *, at: datetime, estimated: datetime | None, closed: dict[int, CheckIn]
+) -> None:
+    """Close an open visit in memory: a real exit at `at`, or, given an estimate, at the estimated end
+    (never after `at`). Never before its entry (the check constraint)."""
+    if estimated is None:
+        visit.checked_out_at, visit.checked_out_estimated = max(at, visit.checked_in_at), False
+    else:
+        visit.checked_out_at, visit.checked_out_estimated = max(min(estimated, at), visit.checked_in_at), True
+    if visit.pk is not None:  # a check-in of this very batch is inserted already closed
+        closed[visit.pk] = visit
 
 
 @transaction.atomic
