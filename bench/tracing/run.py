@@ -3,7 +3,8 @@ at 1 M and 10 M check-ins, with the query plans. Never part of the test suite (n
 
     .venv/bin/python -m bench.tracing.run --rows 1000000 --db postgres     # creates database ravao_bench
     .venv/bin/python -m bench.tracing.run --rows 1000000 --db sqlite       # var/bench/tracing.sqlite3
-    options: --reuse (keep the loaded data), --samples 30, --docs (append the results to docs/benchmarks.md)
+    options: --reuse (keep the loaded data), --samples 30, --docs (print a result row for the docs),
+             --dbname ravao_bench_1m (keep a second size loaded next to the default ravao_bench)
 
 Data (realistic for a district, scaled with --rows): 28 days of check-ins; one venue per 1,000 rows
 (4 % factories with 4–10 production lines and a worker pool per line on three 8-hour shifts, the rest
@@ -16,7 +17,9 @@ order through PostgreSQL COPY (SQLite: executemany), indexes built afterwards, t
 Measure (in-process, engine + reasons, no HTTP): index persons are random factory workers with visits in
 their window (onset − 2 days … onset + 3 days); one warm-up, then --samples runs; p50 / p95.
 - F1: `trace()` + `ranked_contacts()` (best exposure per person, the reason, venue and area names).
-- F2: the F1s of the high and medium tiers as index persons (exposure … +14 days), in one engine run.
+- F2: the F1s of the high and medium tiers (the confirmed ones, BRIEF §3) as index persons, from their
+  exposure until their quarantine one day after the case's isolation, in one engine run; "F2 over 14 days":
+  the same without any quarantine recorded (exposure … +14 days, the longest follow-up).
 - outbreak: 50 workers of one factory traced at once (F1 with reasons).
 """
 
@@ -61,6 +64,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--docs", action="store_true", help="append the results to docs/benchmarks.md")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--dbname", default=BENCH_DB, help="PostgreSQL database (one per size keeps both loaded for --reuse)"
+    )
     return parser.parse_args()
 
 
@@ -68,11 +74,14 @@ def prepare_database(args: argparse.Namespace) -> None:
     if args.db == "postgres":
         import psycopg
 
-        url = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+        name = args.dbname
+        if not name.replace("_", "").isalnum():
+            raise SystemExit(f"--dbname: letters, digits and _ only, not {name!r}")
+        url = f"postgres://postgres@127.0.0.1:5432/{name}"
         if not args.reuse:
             with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-                admin.execute(f"CREATE DATABASE {BENCH_DB}")
+                admin.execute(f"DROP DATABASE IF EXISTS {name}")
+                admin.execute(f"CREATE DATABASE {name}")
     else:
         SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
         if not args.reuse and SQLITE_PATH.exists():
@@ -308,6 +317,9 @@ def _copy_checkins(connection: Any, rows: list[Row]) -> None:
         cursor.execute("SET maintenance_work_mem = '512MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
+        # A live table is vacuumed (autovacuum): hint bits set, visibility map built. Without it the first
+        # reads after a bulk load write pages back, and the measurements would time the load's tail.
+        cursor.execute("VACUUM (ANALYZE) checkins_checkin")
         cursor.execute("ANALYZE")
 
 
@@ -354,35 +366,50 @@ def measure(args: argparse.Namespace, world: World) -> dict[str, Any]:
     onset = world.start + timedelta(days=DAYS // 2)
     window = (onset - timedelta(days=2), onset + timedelta(days=3))
 
+    # Ranked lists only need the best exposure per (source, person): `best_only` gives ranked_contacts
+    # the same input it would pick from the full list (tested in test_engine_best.py).
     def f1(person: int) -> tuple[list[Any], int]:
-        result = trace([IndexCase(0, person, *window)])
+        result = trace([IndexCase(0, person, *window)], best_only=True)
         return ranked_contacts(result, generation=1, exclude={person}), result.queries
 
-    def f2(contacts: list[Any], person: int) -> list[Any]:
+    def f2(contacts: list[Any], person: int, days: int | None) -> list[Any]:
+        # BRIEF §3: F2s come from confirmed F1s (here: the high and medium tiers), each from their
+        # exposure until their quarantine. `days=None`: quarantined one day after the case's isolation
+        # (traced and called the next day); `days=14`: no quarantine recorded, the longest follow-up.
         sources = [c for c in contacts if c.exposure.tier != LOW]
+        quarantine = window[1] + timedelta(days=1)
         index = [
-            IndexCase(i, c.person_id, c.exposure.at, c.exposure.at + timedelta(days=14))
+            IndexCase(
+                i,
+                c.person_id,
+                c.exposure.at,
+                max(c.exposure.at, quarantine) if days is None else c.exposure.at + timedelta(days=days),
+            )
             for i, c in enumerate(sources)
         ]
-        return ranked_contacts(trace(index), generation=2, exclude={person})
+        return ranked_contacts(trace(index, best_only=True), generation=2, exclude={person})
 
     def outbreak(persons: list[int]) -> list[Any]:
-        result = trace([IndexCase(i, p, *window) for i, p in enumerate(persons)])
+        result = trace([IndexCase(i, p, *window) for i, p in enumerate(persons)], best_only=True)
         return ranked_contacts(result, generation=1, exclude=set(persons))
 
     cases = [rng.choice(world.workers[rng.choice(world.factories)]) for _ in range(args.samples + 1)]
-    f1_ms, f2_ms, sizes, visits = [], [], [], []
+    f1_ms, f2_ms, f2w_ms, sizes, visits = [], [], [], [], []
     for k, person in enumerate(cases):
         t = time.perf_counter()
         contacts, _q = f1(person)
         f1_time = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        second = f2(contacts, person)
+        second = f2(contacts, person, None)
         f2_time = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        second_worst = f2(contacts, person, 14)
+        f2w_time = (time.perf_counter() - t) * 1000
         if k:  # the first run warms the caches
             f1_ms.append(f1_time)
             f2_ms.append(f2_time)
-            sizes.append((len(contacts), len(second)))
+            f2w_ms.append(f2w_time)
+            sizes.append((len(contacts), len(second), len(second_worst)))
             visits.append(len(trace([IndexCase(0, person, *window)]).visits[0]))
     factory = rng.choice(world.factories)
     group = rng.sample(world.workers[factory], min(50, len(world.workers[factory])))
@@ -393,9 +420,9 @@ def measure(args: argparse.Namespace, world: World) -> dict[str, Any]:
         found = outbreak(group)
         outbreak_ms.append((time.perf_counter() - t) * 1000)
 
-    # Query plans of one F1 trace.
+    # Query plans of one F1 trace and of its F2 (14 days: the largest co-presence query).
     with CaptureQueriesContext(connection) as captured:
-        f1(cases[1])
+        f2(f1(cases[1])[0], cases[1], 14)
     plans = []
     for query in captured.captured_queries:
         sql = query["sql"]
@@ -405,7 +432,7 @@ def measure(args: argparse.Namespace, world: World) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute(prefix + sql)
             plan = "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
-        plans.append((sql[:300] + (" …" if len(sql) > 300 else ""), plan))
+        plans.append((sql[:400] + (" …" if len(sql) > 400 else ""), plan))
 
     def pct(values: list[float], q: float) -> float:
         values = sorted(values)
@@ -416,6 +443,9 @@ def measure(args: argparse.Namespace, world: World) -> dict[str, Any]:
         "f1_p95": pct(f1_ms, 0.95),
         "f2_p50": statistics.median(f2_ms),
         "f2_p95": pct(f2_ms, 0.95),
+        "f2w_p50": statistics.median(f2w_ms),
+        "f2w_p95": pct(f2w_ms, 0.95),
+        "f2w_contacts": statistics.median(s[2] for s in sizes),
         "outbreak_p50": statistics.median(outbreak_ms),
         "outbreak_p95": pct(outbreak_ms, 0.95),
         "f1_contacts": statistics.median(s[0] for s in sizes),
@@ -484,10 +514,11 @@ def main() -> None:
     r = measure(args, world)
     print(
         f"  case visits in window (median): {r['case_visits']}, F1 contacts: {r['f1_contacts']}, "
-        f"F2: {r['f2_contacts']}, outbreak F1: {r['outbreak_contacts']}"
+        f"F2: {r['f2_contacts']}, F2 over 14 days: {r['f2w_contacts']}, outbreak F1: {r['outbreak_contacts']}"
     )
     print(f"  F1 with reasons: p50 {r['f1_p50']:.1f} ms, p95 {r['f1_p95']:.1f} ms")
     print(f"  F2:              p50 {r['f2_p50']:.1f} ms, p95 {r['f2_p95']:.1f} ms")
+    print(f"  F2 over 14 days: p50 {r['f2w_p50']:.1f} ms, p95 {r['f2w_p95']:.1f} ms")
     print(f"  50-case outbreak: p50 {r['outbreak_p50']:.1f} ms, p95 {r['outbreak_p95']:.1f} ms")
     print(f"  sequential scan of check-ins: {'YES' if r['seq_scan'] else 'no'}")
     for sql, plan in r["plans"]:
@@ -496,7 +527,8 @@ def main() -> None:
         line = (
             f"| {args.rows:,} | {server} | {r['case_visits']:.0f} | {r['f1_contacts']:.0f} | "
             f"{r['f1_p50']:.1f} / {r['f1_p95']:.1f} | {r['f2_contacts']:.0f} | "
-            f"{r['f2_p50']:.1f} / {r['f2_p95']:.1f} | "
+            f"{r['f2_p50']:.1f} / {r['f2_p95']:.1f} | {r['f2w_contacts']:.0f} | "
+            f"{r['f2w_p50']:.1f} / {r['f2w_p95']:.1f} | "
             f"{r['outbreak_p50']:.0f} / {r['outbreak_p95']:.0f} | {'yes' if r['seq_scan'] else 'no'} |"
         )
         print("\nresult row for docs/benchmarks.md:\n" + line)
