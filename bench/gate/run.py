@@ -5,13 +5,15 @@
     options: --scans 1000, --batch 200 (what gate.js sends), --docs (append the results to docs/benchmarks.md)
 
 What is measured, in process through the whole Django stack (middleware, session, CSRF-exempt test client,
-JSON parsing, per-scan transactions), without network:
+JSON parsing, one transaction per batch), without network:
 - sync: N queued scans of N different workers (50 % personal QR tokens, 30 % CCCD QR of known persons,
   20 % phone numbers), sent in batches of --batch, as the gate's queue sends them after an outage;
 - replay: the same N scans sent again (a lost response, a second tab): every one is answered from the
   stored outcome, nothing is written;
 - online: one scan per request (what an online gate sends for each visitor), p50 / p95 of 200 requests:
   the server's part of the scan-to-result time.
+The line printed also gives the queries of the largest sync batch (session and access checks included) and
+the 1-minute load average before and after the run: other engineers' work on the machine skews the figures.
 """
 
 import argparse
@@ -149,10 +151,16 @@ def main() -> None:
     client.force_login(guard, backend="django.contrib.auth.backends.ModelBackend")
     url = reverse("checkins:gate_sync", args=[venue.pk])
 
+    from django.test.utils import CaptureQueriesContext
+
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure: reported with them
     started = time.perf_counter()
     outcomes: list[str] = []
+    batch_queries: list[int] = []
     for i in range(0, len(queued), args.batch):
-        outcomes += [r["outcome"] for r in post(client, url, queued[i : i + args.batch])]
+        with CaptureQueriesContext(connection) as queries:
+            outcomes += [r["outcome"] for r in post(client, url, queued[i : i + args.batch])]
+        batch_queries.append(len(queries))
     sync_s = time.perf_counter() - started
     assert outcomes == ["checked_in"] * len(queued), {o: outcomes.count(o) for o in set(outcomes)}
 
@@ -173,10 +181,12 @@ def main() -> None:
 
     engine = connection.vendor
     version = ".".join(map(str, connection.get_database_version()))
+    load_after = os.getloadavg()[0]
     lines = [
         f"| {engine} {version} | {len(queued)} scans, batches of {args.batch} | sync {sync_s:.2f} s "
-        f"({sync_s / len(queued) * 1000:.2f} ms/scan) | replay {replay_s:.2f} s | one scan p50 {p50:.1f} ms, "
-        f"p95 {p95:.1f} ms |"
+        f"({sync_s / len(queued) * 1000:.2f} ms/scan, {max(batch_queries)} queries per batch) | replay "
+        f"{replay_s:.2f} s | one scan p50 {p50:.1f} ms, p95 {p95:.1f} ms | {load_before:.1f} → "
+        f"{load_after:.1f} |"
     ]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("\n".join(lines))
