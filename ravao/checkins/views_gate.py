@@ -70,7 +70,7 @@ def _json_error(code: str, message: str, status: int) -> JsonResponse:
 @require_http_methods(["POST"])
 def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
     """The gate's queue, in batches: {"scans": [{client_id, kind, payload, direction, area, scanned_at}]}
-    → {"results": [...]} in the same order. Each scan is processed exactly once (see gate_scan_record)."""
+    → {"results": [...]} in the same order. Each scan is processed exactly once (see gate_sync)."""
     if not request.user.is_authenticated:
         # JSON, not a redirect to the login page: the gate keeps the scans and asks staff to log in again.
         return _json_error("login", _("Log in again to send the waiting scans."), 401)
@@ -102,7 +102,7 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
             gate_sync(venue=venue, staff=request.user, role=role, scans=good, now=now, request=request)
         )
     except DatabaseError:
-        # Nothing is lost: each scan commits on its own, the device keeps what was not acknowledged.
+        # Nothing is lost: a batch commits whole or not at all, the device keeps what was not acknowledged.
         return _json_error("server_error", _("The server could not record the scans now; try again."), 503)
     results: list[dict[str, Any]] = []
     for item in parsed:
