@@ -8,9 +8,11 @@ Rows are written as nine status codes, one per persona, in the order of PERSONAS
     sam (staff of A), carol (official of A's commune), cuong (official of another commune),
     hana (health officer), dan (district admin)
 Every request is a GET; POST-only URLs answer 405 (or send anonymous users to the login page first).
+`MATRIX_DUMP=1 pytest ravao/tests/test_access_matrix.py -s` prints the rows that differ, to review a change.
 Responses that refuse (3xx/4xx) must not leak venue A's name or the visitor's phone number.
 """
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,7 +23,9 @@ from django.utils import timezone
 
 from ravao.checkins.models import CheckIn
 from ravao.places.models import Area, Shift
-from ravao.test import RavaoTestCase
+from ravao.test import RavaoTestCase, make_person
+from ravao.tracing.models import Alert, Contact
+from ravao.tracing.services import case_open, case_send_alerts
 
 PERSONAS = ("anonymous", "visitor", "alice", "bob", "sam", "carol", "cuong", "hana", "dan")
 
@@ -33,12 +37,19 @@ VENUE_A_VIEW = "302 302 200 404 200 200 404 404 200"
 VENUE_A_MANAGE = "302 302 200 404 404 404 404 404 404"
 COMMUNE_A = "302 302 404 404 404 200 404 404 200"
 DISTRICT_ADMIN = "302 302 404 404 404 404 404 404 200"
+GATE_A = "302 302 200 404 200 404 404 404 404"
+# Tracing pages refuse other roles with 403 before looking at any object (nothing to leak).
+TRACER = "302 302 403 403 403 403 403 200 403"
+TRACER_POST = "302 302 403 403 403 403 403 405 403"
+# The rotating screen code of a venue not in screen mode (or an old code) is refused.
+STALE_SCREEN_CODE = "403 403 403 403 403 403 403 403 403"
 
 # URL name → (expected statuses, kwargs builder). Builders get the test case (personas, objects).
 Kwargs = Callable[["AccessMatrixTests"], dict[str, Any]]
 NONE: Kwargs = lambda t: {}  # noqa: E731
 VENUE_A: Kwargs = lambda t: {"venue_id": t.venue_a.pk}  # noqa: E731
 AREA_A: Kwargs = lambda t: {"area_id": t.area_a.pk}  # noqa: E731
+CASE: Kwargs = lambda t: {"case_id": t.case.pk}  # noqa: E731
 
 ROWS: dict[str, tuple[str, Kwargs]] = {
     "home": ("200 200 302 302 302 302 302 302 302", NONE),
@@ -83,6 +94,56 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "places:unit_posters": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     # Audit
     "privacy:audit_log": (DISTRICT_ADMIN, NONE),
+    # Personal QR, wallet card, declaring for a family member (J5): the owner phone only.
+    "people:wallet_card": ("200 200 200 200 200 200 200 200 200", NONE),
+    "people:family_declare": (PUBLIC, NONE),
+    "people:family_card": ("404 404 404 404 404 404 404 404 404", lambda t: {"public_id": uuid.uuid4()}),
+    # Account security and two-factor login
+    "accounts:security": (LOGIN_ONLY, NONE),
+    "accounts:password_change": (LOGIN_ONLY, NONE),
+    "accounts:otp_enrol": ("302 302 200 200 404 200 200 200 200", NONE),
+    "accounts:otp_verify": ("302 302 302 302 302 302 302 302 302", NONE),
+    "accounts:otp_disable": ("302 302 404 404 404 404 404 404 404", NONE),
+    # Gate (J4, J5): the venue's manager and staff only.
+    "checkins:screen_scan": (STALE_SCREEN_CODE, lambda t: {"code": t.venue_a.qr_code, "rotating": "stale"}),
+    "checkins:gate_index": ("302 302 302 302 302 200 200 200 200", NONE),
+    "checkins:gate": (GATE_A, VENUE_A),
+    "checkins:gate_sync": (POST_ONLY, VENUE_A),
+    "checkins:gate_inside": (GATE_A, VENUE_A),
+    "checkins:gate_close_day": (POST_ONLY_LOGIN, VENUE_A),
+    "checkins:gate_visitor": (GATE_A, VENUE_A),
+    "checkins:screen": (GATE_A, VENUE_A),
+    "checkins:screen_code": ("302 302 409 404 409 404 404 404 404", VENUE_A),
+    "checkins:screen_mode": (POST_ONLY_LOGIN, VENUE_A),
+    # Tracing (J6): health officers, a case as purpose.
+    "tracing:home": (TRACER, NONE),
+    "tracing:case_new": (TRACER.replace("200", "404"), NONE),
+    "tracing:case": (TRACER, CASE),
+    "tracing:case_window": (TRACER_POST, CASE),
+    "tracing:case_trace": (TRACER_POST, CASE),
+    "tracing:case_f2": (TRACER_POST, CASE),
+    "tracing:case_alerts": (TRACER_POST, CASE),
+    "tracing:case_close": (TRACER_POST, CASE),
+    "tracing:case_graph": (TRACER, CASE),
+    "tracing:case_export": (TRACER, lambda t: {"case_id": t.case.pk, "fmt": "csv"}),
+    "tracing:contact_decision": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
+    "tracing:contact_followup": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
+    "tracing:alerts": (LOGIN_ONLY, NONE),
+    "tracing:alert_read": (POST_ONLY_LOGIN, lambda t: {"alert_id": t.alert.pk}),
+    # Oversight (J7): numbers for communes and the district; a venue's own page for its staff.
+    "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
+    "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    "oversight:flagged": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    "oversight:unit_export": (
+        COMMUNE_A,
+        lambda t: {"unit_id": t.units["ha_bang"].pk, "table": "days", "fmt": "csv"},
+    ),
+    "oversight:venue": (VENUE_A_VIEW, VENUE_A),
+    "oversight:remind": (POST_ONLY_LOGIN, VENUE_A),
+    "oversight:venue_export": (
+        VENUE_A_VIEW,
+        lambda t: {"venue_id": t.venue_a.pk, "table": "days", "fmt": "csv"},
+    ),
 }
 
 # Django's admin serves only staff accounts (none of the personas); its index is in the matrix,
@@ -124,6 +185,22 @@ class AccessMatrixTests(RavaoTestCase):
             device=cls.visitor_device,
             client_id=uuid.uuid4(),
         )
+        # A confirmed case who shared venue A with the visitor: a contact and an alert to trace.
+        f0 = make_person(name="Phạm Văn Ca", phone="0966000111")
+        CheckIn.objects.create(
+            person=f0, venue=cls.venue_a, checked_in_at=cls.visit.checked_in_at, method="self"
+        )
+        cls.case = case_open(
+            person=f0,
+            unit=cls.units["district"],
+            onset_date=timezone.localdate(),
+            sample_date=None,
+            isolated_on=None,
+            acting_user=cls.hana,
+        )
+        cls.contact = Contact.objects.get(case=cls.case, person=cls.visitor)
+        case_send_alerts(case=cls.case, acting_user=cls.hana)
+        cls.alert = Alert.objects.get(case=cls.case, venue=cls.venue_a)
 
     def client_for(self, persona: str) -> Client:
         if persona == "visitor":
@@ -138,6 +215,11 @@ class AccessMatrixTests(RavaoTestCase):
         self.assertEqual(missing, [], "add these URLs to ROWS in ravao/tests/test_access_matrix.py")
 
     def check(self, label: str, url: str, row: str) -> None:
+        if os.environ.get("MATRIX_DUMP"):
+            actual = " ".join(str(self.client_for(p).get(url).status_code) for p in PERSONAS)
+            if actual != row:
+                print(f"MISMATCH {label}: expected {row} actual {actual}")
+            return
         expected = row.split()
         self.assertEqual(len(expected), len(PERSONAS), label)
         for persona, status in zip(PERSONAS, expected, strict=True):
