@@ -37,8 +37,7 @@ from ravao.people.services import (
 )
 from ravao.places.models import CODE_ALPHABET, Area, Shift, Venue, new_qr_code
 from ravao.privacy.crypto import lookup_hash
-from ravao.privacy.models import AuditEvent
-from ravao.privacy.services import _client_ip, audit_record
+from ravao.privacy.services import audit_record, audit_record_many
 
 
 def typical_stay(venue: Venue) -> timedelta:
@@ -688,21 +687,17 @@ def _gate_sync_bulk(
             for item in items
         ]
     )
-    # The audit events of `gate_scan_record`, one per look-up that found a person, in the same transaction:
-    # the rows `audit_record` writes (same fields, same client-address rule), in one statement.
-    at, ip_address = timezone.now(), _client_ip(request)
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                at=at,
-                actor=staff_user,
-                actor_role=role,
-                action="gate.lookup",
-                person_id=item.outcome.person.pk,
-                object_type=(item.outcome.checkin or venue)._meta.label_lower,
-                object_id=str((item.outcome.checkin or venue).pk),
-                ip_address=ip_address,
-                details={
+    # The audit events of `gate_scan_record`, one per look-up that found a person, in the same transaction.
+    audit_record_many(
+        actor=staff_user,
+        action="gate.lookup",
+        role=role,
+        request=request,
+        entries=[
+            (
+                item.outcome.person.pk,
+                item.outcome.checkin or venue,
+                {
                     "kind": item.scan.kind,
                     "direction": item.scan.direction,
                     "outcome": item.outcome.outcome,
@@ -712,7 +707,7 @@ def _gate_sync_bulk(
             )
             for item in items
             if item.outcome.person is not None
-        ]
+        ],
     )
     outcomes = {item.scan.client_id: item.outcome for item in items}
     for stored in replayed:
