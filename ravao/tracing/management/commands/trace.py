@@ -78,7 +78,10 @@ class Command(BaseCommand):
                 for i, c in enumerate(sources)
             ]
             via = {i: c.person_id for i, c in enumerate(sources)}
-            contacts += ranked_contacts(trace(index), generation=2, via=via, exclude={person.pk})
+            # best_only: the ranked list is the same, built from one exposure per (source, person).
+            contacts += ranked_contacts(
+                trace(index, best_only=True), generation=2, via=via, exclude={person.pk}
+            )
 
         persons = Person.objects.in_bulk(
             {person.pk}
