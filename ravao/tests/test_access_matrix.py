@@ -24,7 +24,7 @@ from django.utils import timezone
 from ravao.checkins.models import CheckIn
 from ravao.places.models import Area, Shift
 from ravao.test import RavaoTestCase, make_person
-from ravao.tracing.models import Alert, Contact
+from ravao.tracing.models import Alert, Case, Contact
 from ravao.tracing.services import case_open, case_send_alerts
 
 PERSONAS = ("anonymous", "visitor", "alice", "bob", "sam", "carol", "cuong", "hana", "dan")
@@ -172,6 +172,13 @@ def url_names() -> Iterator[str]:
 
 
 class AccessMatrixTests(RavaoTestCase):
+    area_a: Area
+    shift_a: Shift
+    visit: CheckIn
+    case: Case
+    contact: Contact
+    alert: Alert
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
