@@ -29,6 +29,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -38,7 +39,7 @@ from django.utils import timezone
 from ravao.accounts.models import Membership, Role
 from ravao.checkins.models import CheckIn
 from ravao.oversight import conf
-from ravao.oversight.models import DailyCommuneStats, DailyVenueStats, Reminder, RollupRun
+from ravao.oversight.models import DailyCommuneStats, Reminder, RollupRun, VenueActivity
 from ravao.places.models import AdminUnit, Venue, VenueKind
 
 FLAGGED = ("yellow", "red")
@@ -213,12 +214,11 @@ def unit_figures(unit: AdminUnit, *, now: datetime) -> UnitFigures:
     per_day = {day: Counts() for day in chart_days}
     hours = [0] * 24
     week_set = set(week_days)
-    for row in DailyCommuneStats.objects.filter(day__in=cover.rolled, commune_id__in=unit_ids).values(
-        "day", "hours", *COUNT_NAMES
-    ):
+    rolled_stats = DailyCommuneStats.objects.filter(day__in=cover.rolled, commune_id__in=unit_ids)
+    for row in rolled_stats.values("day").annotate(**{n: Sum(n) for n in COUNT_NAMES}).order_by():
         per_day[row["day"]].add_row(row)
-        if row["day"] in week_set:
-            hours = [a + b for a, b in zip(hours, row["hours"] or [0] * 24, strict=True)]
+    for day_hours in rolled_stats.filter(day__in=week_days).values_list("hours", flat=True):
+        hours = [a + b for a, b in zip(hours, day_hours or [0] * 24, strict=True)]
     no_exit = Case(When(NO_EXIT, then=Value(1)), default=Value(0), output_field=IntegerField())
     live = (
         _live_checkins(unit_ids, cover.live_from, day_bounds(today)[1])
@@ -278,30 +278,30 @@ def unit_figures(unit: AdminUnit, *, now: datetime) -> UnitFigures:
             activity.registered += row["n"]
         else:
             activity.pending += row["n"]
-    for attr, days in (("active_today", [today]), ("active_week", week_days)):
-        rolled = [d for d in days if d in cover.rolled]
-        scanned = DailyVenueStats.objects.filter(
-            day__in=rolled, commune_id__in=unit_ids, venue__status=Venue.Status.ACTIVE, checkins__gt=0
+    # Venues that scanned: the roll-ups' last day per venue, then the venues seen live and not yet counted.
+    rolled_active = VenueActivity.objects.filter(
+        last_day__gte=week_days[0], venue__commune_id__in=unit_ids, venue__status=Venue.Status.ACTIVE
+    )
+    for row in (
+        rolled_active.values("venue__commune_id", "venue__kind")
+        .annotate(week=Count("pk"), today=Count("pk", filter=Q(last_day__gte=today)))
+        .order_by()
+    ):
+        activity = by_ck[(row["venue__commune_id"], row["venue__kind"])]
+        activity.active_week += row["week"]
+        activity.active_today += row["today"]
+    if live_venues:
+        last = dict(
+            VenueActivity.objects.filter(
+                venue_id__in=list(live_venues), last_day__gte=week_days[0]
+            ).values_list("venue_id", "last_day")
         )
-        for row in (
-            scanned.values("venue__commune_id", "venue__kind")
-            .annotate(n=Count("venue_id", distinct=True))
-            .order_by()
-        ):
-            activity = by_ck[(row["venue__commune_id"], row["venue__kind"])]
-            setattr(activity, attr, getattr(activity, attr) + row["n"])
-        # Venues seen live in these days and not already counted from the roll-ups.
-        candidates = {vid for vid, (_, _, seen) in live_venues.items() if seen & set(days)}
-        if candidates:
-            counted = set(
-                DailyVenueStats.objects.filter(venue_id__in=candidates, day__in=rolled, checkins__gt=0)
-                .values_list("venue_id", flat=True)
-                .distinct()
-            )
-            for vid in candidates - counted:
-                commune_id, kind, _ = live_venues[vid]
-                activity = by_ck[(commune_id, kind)]
-                setattr(activity, attr, getattr(activity, attr) + 1)
+        for vid, (commune_id, kind, seen) in live_venues.items():
+            activity = by_ck[(commune_id, kind)]
+            if vid not in last:
+                activity.active_week += 1
+            if today in seen and last.get(vid) != today:
+                activity.active_today += 1
 
     total = Activity()
     for activity in by_ck.values():
@@ -362,9 +362,7 @@ def idle_venues(
     days = last_days(now, idle_days)
     window_start = day_bounds(days[0])[0]
     cover = coverage(days)
-    scanned_rolled = DailyVenueStats.objects.filter(
-        day__in=cover.rolled, commune_id__in=unit_ids, checkins__gt=0
-    ).values("venue_id")
+    scanned_rolled = VenueActivity.objects.filter(last_day__gte=days[0]).values("venue_id")
     scanned_live = _live_checkins(
         unit_ids, max(cover.live_from, window_start), day_bounds(days[-1])[1]
     ).values("venue_id")

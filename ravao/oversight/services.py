@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ravao.accounts.models import Membership, Role, User
 from ravao.checkins.models import CheckIn
 from ravao.oversight import conf
-from ravao.oversight.models import DailyCommuneStats, DailyVenueStats, Reminder, RollupRun
+from ravao.oversight.models import DailyCommuneStats, DailyVenueStats, Reminder, RollupRun, VenueActivity
 from ravao.oversight.selectors import NO_EXIT, day_bounds, idle_venues, local_today
 from ravao.places.models import AdminUnit, Venue
 from ravao.privacy.services import audit_record
@@ -87,8 +87,37 @@ def stats_rollup_day(*, day: date, now: datetime) -> int:
                 for commune_id, values in communes.items()
             ]
         )
+        _refresh_last_days(day)
         RollupRun.objects.update_or_create(day=day, defaults={"computed_through": through})
     return len(venue_rows)
+
+
+def _refresh_last_days(day: date) -> None:
+    """Keep `VenueActivity.last_day` equal to the last rolled-up day with a check-in, after `day` changed."""
+    scanned = DailyVenueStats.objects.filter(day=day, checkins__gt=0).values("venue_id")
+    VenueActivity.objects.filter(venue_id__in=scanned, last_day__lt=day).update(last_day=day)
+    known = VenueActivity.objects.filter(venue_id__in=scanned).values("venue_id")
+    VenueActivity.objects.bulk_create(
+        [
+            VenueActivity(venue_id=vid, last_day=day)
+            for vid in scanned.exclude(venue_id__in=known).values_list("venue_id", flat=True)
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    # Venues whose last day was this one but that have no check-in on it any more (their visitors' data
+    # was deleted): back to the previous rolled-up day, or no row.
+    for activity in VenueActivity.objects.filter(last_day=day).exclude(venue_id__in=scanned):
+        previous = (
+            DailyVenueStats.objects.filter(venue_id=activity.venue_id, checkins__gt=0)
+            .order_by("-day")
+            .values_list("day", flat=True)
+            .first()
+        )
+        if previous is None:
+            activity.delete()
+        else:
+            VenueActivity.objects.filter(pk=activity.pk).update(last_day=previous)
 
 
 def stats_rollup(*, now: datetime, days: list[date] | None = None) -> dict[date, int]:

@@ -126,6 +126,22 @@ class UnitFiguresTest(OversightTestCase):
         self.assertEqual(yesterday.hours[23], 1)
         self.assertEqual(yesterday.hours[12], 1)
 
+    def test_deleted_check_ins_leave_the_last_day_right(self) -> None:
+        from ravao.oversight.models import VenueActivity
+
+        self.make_week()
+        days = [TODAY - timedelta(days=n) for n in range(30)]
+        stats_rollup(now=timezone.now(), days=days)
+        self.assertEqual(VenueActivity.objects.get(venue=self.venue_d).last_day, TODAY - timedelta(days=1))
+        self.assertEqual(VenueActivity.objects.get(venue=self.venue_b).last_day, TODAY - timedelta(days=2))
+        # The visitors' data is deleted (their right): the venues' days are rolled up again.
+        CheckIn.objects.filter(venue=self.venue_d).delete()
+        CheckIn.objects.filter(venue=self.venue_b, checked_in_at__gte=self.day_range(-2)[0]).delete()
+        stats_rollup(now=timezone.now(), days=days[:3])
+        self.assertFalse(VenueActivity.objects.filter(venue=self.venue_d).exists())
+        self.assertEqual(VenueActivity.objects.get(venue=self.venue_b).last_day, TODAY - timedelta(days=3))
+        self.assert_figures(self.units["district"])
+
     def test_the_default_roll_up_covers_today_and_yesterday(self) -> None:
         self.make_week()
         done = stats_rollup(now=timezone.now())
