@@ -14,38 +14,21 @@ Skip: .venv/bin/pytest -m "not browser"
 """
 
 import gzip
-import os
 import time
-import unittest
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import pytest
-from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import override_settings
 from django.utils import translation
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.services import membership_grant, user_create
+from ravao.browsertest import DESKTOP, PHONE, SCREENS, TIMEOUT_MS, ChromiumTestCase
 from ravao.checkins.models import CheckIn
 from ravao.people.selectors import person_by_phone_or_id
 from ravao.places.models import AdminUnit, Area, Venue
 from ravao.test import PASSWORD, make_units
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 # BRIEF §5: the check-in page must be light enough for a cheap phone on 3G.
 FIRST_LOAD_BUDGET_BYTES = 50 * 1024
 TEXT_TYPES = ("text/", "javascript", "json", "xml", "svg", "manifest")
@@ -63,50 +46,9 @@ def vi(message: str) -> str:
         return translation.gettext(message)
 
 
-@pytest.mark.browser
-@unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
-class FirstLoopInChromium(StaticLiveServerTestCase):
-    playwright: ClassVar[Any]
-    browser: ClassVar[Any]
-    _async_unsafe: ClassVar[str | None]
-
+class FirstLoopInChromium(ChromiumTestCase):
     units: dict[str, AdminUnit]
     official: User
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test between
-        # browser steps are synchronous and safe.
-        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        cls.playwright = sync_playwright().start()
-        try:
-            cls.browser = cls.playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        except Exception:
-            cls.playwright.stop()
-            cls._restore_env()
-            super().tearDownClass()
-            raise
-        SCREENS.mkdir(parents=True, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        try:
-            cls.browser.close()
-            cls.playwright.stop()
-        finally:
-            cls._restore_env()
-            super().tearDownClass()
-
-    @classmethod
-    def _restore_env(cls) -> None:
-        if cls._async_unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
 
     def setUp(self) -> None:
         # The posters and the venue page print SITE_URL + /v/<code>: make it this live server.

@@ -7,22 +7,20 @@ writes from a QR image: the page runs the real @zxing/browser decoder on real vi
 Run:  .venv/bin/pytest ravao/checkins/tests/test_gate_browser.py -q -s   (needs `npm ci` for the camera)
 """
 
-import os
 import tempfile
 import time
 import unittest
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import pytest
 from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import Client
 from django.utils import timezone, translation
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.services import membership_grant, user_create
+from ravao.browsertest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, SCREENS, TIMEOUT_MS, ChromiumTestCase
 from ravao.checkins.models import CheckIn, GateScan
 from ravao.lib.tokens import issue_token
 from ravao.people.models import Person
@@ -30,20 +28,7 @@ from ravao.people.selectors import person_by_phone_or_id
 from ravao.places.models import Venue
 from ravao.test import PASSWORD, make_person, make_units
 
-CHROMIUM = Path("/usr/bin/chromium")
 VENDOR = Path(settings.BASE_DIR) / "node_modules" / "@zxing" / "browser" / "umd" / "zxing-browser.min.js"
-SCREENS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 20_000
 CARD = "001195012345||Lê Thị Hoa|02021995|Nữ|Xóm 2, Bình Yên, Thạch Thất|01072021"
 
 
@@ -75,35 +60,12 @@ def write_y4m(data: str, path: Path, *, frames: int = 20) -> None:
             out.write(b"FRAME\n" + luma + chroma + chroma)
 
 
-@pytest.mark.browser
-@unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
-class GateInChromium(StaticLiveServerTestCase):
-    playwright: ClassVar[Any]
-    _async_unsafe: ClassVar[str | None]
+class GateInChromium(ChromiumTestCase):
+    # Each test launches its own Chromium with fake-camera flags.
+    launch_browser = False
     staff: User
     venue: Venue
     visitor: Person
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        cls.playwright = sync_playwright().start()
-        SCREENS.mkdir(parents=True, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        try:
-            cls.playwright.stop()
-        finally:
-            if cls._async_unsafe is None:
-                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
-            super().tearDownClass()
 
     def setUp(self) -> None:
         units = make_units()

@@ -4,64 +4,21 @@ do not scan, and reminds one in one click; the charts render, with no error in t
 Run:  .venv/bin/pytest ravao/oversight/tests/test_browser.py -q -s   (screenshots in test-artifacts/screens/)
 """
 
-import os
-import unittest
-from typing import Any, ClassVar
+from typing import Any
 
-import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.utils import timezone
 
+from ravao.browsertest import DESKTOP, PHONE, SCREENS, TIMEOUT_MS, ChromiumTestCase
 from ravao.checkins.demo import DEMO_PASSWORD, DemoOptions, demo_build
 from ravao.oversight.models import Reminder
 from ravao.oversight.selectors import last_days
 from ravao.oversight.services import stats_rollup
 from ravao.places.models import AdminUnit
-from ravao.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, SCREENS, TIMEOUT_MS
 
 COMMUNE_OFFICIAL = "0900000003"  # Lê Văn Bình, Xã Hạ Bằng (ravao.checkins.demo.DEMO_LOGINS)
 
 
-@pytest.mark.browser
-@unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
-class OversightInChromium(StaticLiveServerTestCase):
-    playwright: ClassVar[Any]
-    browser: ClassVar[Any]
-    _async_unsafe: ClassVar[str | None]
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        cls.playwright = sync_playwright().start()
-        try:
-            cls.browser = cls.playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        except Exception:
-            cls.playwright.stop()
-            cls._restore_env()
-            super().tearDownClass()
-            raise
-        SCREENS.mkdir(parents=True, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        try:
-            cls.browser.close()
-            cls.playwright.stop()
-        finally:
-            cls._restore_env()
-            super().tearDownClass()
-
-    @classmethod
-    def _restore_env(cls) -> None:
-        if cls._async_unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
-
+class OversightInChromium(ChromiumTestCase):
     def setUp(self) -> None:
         now = timezone.now()
         demo_build(options=DemoOptions(people=600, venues=300, days=8), now=now)

@@ -9,26 +9,23 @@ Run:  .venv/bin/pytest ravao/tracing/tests/test_browser.py -q -s   (screenshots 
 
 import csv
 import io
-import os
 import time
 import unittest
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import override_settings
 from django.utils import timezone
 
 from ravao.accounts.models import Role
 from ravao.accounts.services import membership_grant, user_create
+from ravao.browsertest import CHROMIUM, DESKTOP, TIMEOUT_MS, ChromiumTestCase
 from ravao.checkins.models import CheckIn
 from ravao.people.models import Person
 from ravao.places.models import Area, Venue
 from ravao.test import PASSWORD, make_person, make_units
-from ravao.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS
 from ravao.tracing.models import Contact
 
 SCREENS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
@@ -38,44 +35,7 @@ OFFICER_LOGIN = "0900000006"
 @pytest.mark.browser
 @unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
 @unittest.skipUnless((Path(settings.BASE_DIR) / "node_modules" / "cytoscape").is_dir(), "run npm ci first")
-class TracingInChromium(StaticLiveServerTestCase):
-    playwright: ClassVar[Any]
-    browser: ClassVar[Any]
-    _async_unsafe: ClassVar[str | None]
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        cls.playwright = sync_playwright().start()
-        try:
-            cls.browser = cls.playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        except Exception:
-            cls.playwright.stop()
-            cls._restore_env()
-            super().tearDownClass()
-            raise
-        SCREENS.mkdir(parents=True, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        try:
-            cls.browser.close()
-            cls.playwright.stop()
-        finally:
-            cls._restore_env()
-            super().tearDownClass()
-
-    @classmethod
-    def _restore_env(cls) -> None:
-        if cls._async_unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
-
+class TracingInChromium(ChromiumTestCase):
     def setUp(self) -> None:
         # Two-factor login is the security app's journey; here the officer's session counts as verified.
         no_2fa = override_settings(RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS=False, SITE_URL=self.live_server_url)
