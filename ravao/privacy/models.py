@@ -37,6 +37,29 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} by {self.actor_id}"
 
+    def role_label(self) -> str:
+        """The official's role in words ("Health officer"), for the person's own page."""
+        from ravao.accounts.models import Role
+
+        return str(Role(self.actor_role).label) if self.actor_role in Role.values else self.actor_role
+
+    def purpose_label(self) -> str:
+        """What the access was for, in words, from the action's prefix ("case.view" → contact tracing)."""
+        prefix = self.action.split(".", 1)[0]
+        return str(PURPOSES.get(prefix, _("Other access")))
+
+
+PURPOSES = {
+    "case": _("Contact tracing"),
+    "contact": _("Contact tracing"),
+    "trace": _("Contact tracing"),
+    "person": _("Person search for contact tracing"),
+    "export": _("Contact list export"),
+    "gate": _("Check at a venue's gate"),
+    "oversight": _("Compliance check"),
+    "audit": _("Audit review"),
+}
+
 
 class PurgeRun(models.Model):
     """One run of `ravao purge`: when, the cut-off dates, and counts only (never the data)."""

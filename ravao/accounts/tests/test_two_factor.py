@@ -97,6 +97,7 @@ class TwoFactorTests(RavaoTestCase):
         self.password_login(self.alice)
         for _ in range(3):
             self.client.post(reverse("accounts:otp_verify"), {"token": wrong(device)})
+        self.client.cookies["django_language"] = "en"  # the assertion reads the English message
         response = self.client.post(reverse("accounts:otp_verify"), {"token": code(device)})
         self.assertContains(response, "Too many wrong codes", status_code=400)
         self.assertEqual(self.client.get(reverse("places:dashboard")).status_code, 302)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ravao.checkins.models import CheckIn
 from ravao.people.selectors import person_by_phone_or_id
@@ -73,7 +73,8 @@ class ImportCheckinsTest(TracingTestCase):
 class TraceCommandTest(TracingTestCase):
     def trace(self, *args: str) -> dict:
         out = io.StringIO()
-        call_command("trace", *args, "--json", stdout=out)
+        with translation.override("en"):  # reasons are asserted in English
+            call_command("trace", *args, "--json", stdout=out)
         return json.loads(out.getvalue())
 
     def test_it_prints_window_visits_and_ranked_contacts(self) -> None:

@@ -94,6 +94,7 @@ class TracingViewTest(TracingTestCase):
         self.login(self.hana)
         self.assertContains(self.client.get("/tracing/", {"q": "0912 000 001"}), "Nguyễn Văn An")
         self.assertContains(self.client.get("/tracing/", {"q": "001092012345"}), "Nguyễn Văn An")
+        self.client.cookies["django_language"] = "en"  # the assertion reads the English message
         self.assertContains(self.client.get("/tracing/", {"q": "0999 999 999"}), "Nobody found")
 
     def test_search_bad_input(self) -> None:
@@ -135,6 +136,7 @@ class TracingViewTest(TracingTestCase):
     def test_case_page_ranks_explains_and_audits(self) -> None:
         case = self.open_case()
         self.login(self.hana)
+        self.client.cookies["django_language"] = "en"  # reasons are asserted in English
         response = self.client.get(f"/tracing/cases/{case.pk}/")
         self.assertContains(response, "Same production line, 8 h overlap")
         self.assertContains(response, "Same venue, 30 min overlap (times partly estimated)")
@@ -229,6 +231,7 @@ class TracingViewTest(TracingTestCase):
         self.coworker.full_name = '=HYPERLINK("http://evil")'
         self.coworker.save()
         self.login(self.hana)
+        self.client.cookies["django_language"] = "en"  # the reason is asserted in English
         response = self.client.get(f"/tracing/cases/{case.pk}/contacts.csv")
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
