@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.cache import cache
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
@@ -71,6 +72,12 @@ class ChromiumTestCase(StaticLiveServerTestCase):
         finally:
             cls._restore_env()
             super().tearDownClass()
+
+    def setUp(self) -> None:
+        super().setUp()
+        # Rate-limit counters live in the cache and the database ids restart after each flush: without
+        # this a test could inherit the previous test's counters for the "same" user.
+        cache.clear()
 
     @classmethod
     def _restore_env(cls) -> None:

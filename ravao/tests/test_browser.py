@@ -51,6 +51,7 @@ class FirstLoopInChromium(ChromiumTestCase):
     official: User
 
     def setUp(self) -> None:
+        super().setUp()
         # The posters and the venue page print SITE_URL + /v/<code>: make it this live server.
         site = override_settings(SITE_URL=self.live_server_url)
         site.enable()

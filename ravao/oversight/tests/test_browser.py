@@ -20,6 +20,7 @@ COMMUNE_OFFICIAL = "0900000003"  # Lê Văn Bình, Xã Hạ Bằng (ravao.checki
 
 class OversightInChromium(ChromiumTestCase):
     def setUp(self) -> None:
+        super().setUp()
         now = timezone.now()
         demo_build(options=DemoOptions(people=600, venues=300, days=8), now=now)
         # As the cron would have: every past day rolled up, today up to now (later check-ins are live).

@@ -170,10 +170,13 @@
     if (!kind) kind = /^RV1/.test(text) ? "token" : (text.indexOf("|") >= 0 ? "cccd" : null);
     if (!kind) { refuseLocally(T.notRecognised); return; }
     var now = Date.now();
-    if (text === lastPayload && now - lastAt < config.repeatMs) {
+    // A double read is the same code in the same direction; switching to "exit" is a real movement
+    // (the server applies the same rule).
+    var key = text + "\n" + direction();
+    if (key === lastPayload && now - lastAt < config.repeatMs) {
       $("result-state").textContent = T.repeat; lastAt = now; return;
     }
-    lastPayload = text; lastAt = now;
+    lastPayload = key; lastAt = now;
     var record = {
       client_id: uuid4(), venue: config.venueId, kind: kind, payload: text, direction: direction(),
       area: area(), scanned_at: new Date().toISOString(), state: "pending", local: {}

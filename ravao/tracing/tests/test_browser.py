@@ -37,6 +37,7 @@ OFFICER_LOGIN = "0900000006"
 @unittest.skipUnless((Path(settings.BASE_DIR) / "node_modules" / "cytoscape").is_dir(), "run npm ci first")
 class TracingInChromium(ChromiumTestCase):
     def setUp(self) -> None:
+        super().setUp()
         # Two-factor login is the security app's journey; here the officer's session counts as verified.
         no_2fa = override_settings(RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS=False, SITE_URL=self.live_server_url)
         no_2fa.enable()
