@@ -327,15 +327,22 @@ def _ancestors_in_scope(user: User, unit_obj: AdminUnit) -> list[AdminUnit]:
     return chain
 
 
+def _table_download(
+    tables: dict[str, Callable[[], Table]], *, table: str, fmt: str, label: str, fallback: str
+) -> HttpResponse:
+    """One table of a page as CSV or XLSX; an unknown table or format is a 404 like any bad URL."""
+    if table not in tables or fmt not in EXPORT_TYPES:
+        raise Http404
+    name = f"{slugify(label) or fallback}-{table}-{timezone.localdate():%Y%m%d}"
+    return _download(tables[table](), fmt=fmt, name=name, title=f"{label} {table}")
+
+
 @login_required
 @require_GET
 def unit_export(request: HttpRequest, unit_id: int, table: str, fmt: str) -> HttpResponse:
     unit_obj = access_oversight_unit(_user(request), unit_id)
     tables = _unit_tables(unit_figures(unit_obj, now=timezone.now()))
-    if table not in tables or fmt not in EXPORT_TYPES:
-        raise Http404
-    name = f"{slugify(unit_obj.name) or unit_obj.pk}-{table}-{timezone.localdate():%Y%m%d}"
-    return _download(tables[table](), fmt=fmt, name=name, title=f"{unit_obj.name} {table}")
+    return _table_download(tables, table=table, fmt=fmt, label=unit_obj.name, fallback=str(unit_obj.pk))
 
 
 @login_required
@@ -414,10 +421,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
 def venue_export(request: HttpRequest, venue_id: int, table: str, fmt: str) -> HttpResponse:
     venue_obj = access_oversight_venue(_user(request), venue_id)
     tables = _venue_tables(venue_figures(venue_obj, now=timezone.now()))
-    if table not in tables or fmt not in EXPORT_TYPES:
-        raise Http404
-    name = f"{slugify(venue_obj.code) or venue_obj.pk}-{table}-{timezone.localdate():%Y%m%d}"
-    return _download(tables[table](), fmt=fmt, name=name, title=f"{venue_obj.code} {table}")
+    return _table_download(tables, table=table, fmt=fmt, label=venue_obj.code, fallback=str(venue_obj.pk))
 
 
 @login_required
