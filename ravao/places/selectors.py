@@ -21,10 +21,6 @@ def venue_areas(venue: Venue) -> QuerySet[Area]:
     return Area.objects.filter(venue=venue).select_related("parent").order_by("name")
 
 
-def communes_under(unit: AdminUnit) -> QuerySet[AdminUnit]:
-    return AdminUnit.objects.filter(path__startswith=unit.path, level=AdminUnit.Level.COMMUNE)
-
-
 def commune_choices(*, near: AdminUnit | None = None) -> QuerySet[AdminUnit]:
     """Communes to offer in a select: those under `near` (a district or province), else all."""
     units = AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE).select_related("parent")

@@ -84,8 +84,9 @@ visit_strategy = st.tuples(
 )
 
 
-class EngineOracleTest(hypothesis_django.TestCase, RavaoTestCase):
-    # hypothesis' TestCase runs each generated example in its own transaction.
+class EngineFixture(RavaoTestCase):
+    """A factory with two lines and two shifts, a market, six people: shared by the engine's tests."""
+
     factory: Venue
     market: Venue
     lines: list[Area]
@@ -103,6 +104,10 @@ class EngineOracleTest(hypothesis_django.TestCase, RavaoTestCase):
         Shift.objects.create(venue=cls.factory, name="Ca sáng", starts_at=time(6), ends_at=time(14))
         Shift.objects.create(venue=cls.factory, name="Ca đêm", starts_at=time(22), ends_at=time(6))
         cls.people = [make_person(name=f"Người {i}", phone=f"09100000{i:02d}") for i in range(6)]
+
+
+class EngineOracleTest(hypothesis_django.TestCase, EngineFixture):
+    # hypothesis' TestCase runs each generated example in its own transaction.
 
     def add(
         self,

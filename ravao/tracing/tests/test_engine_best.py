@@ -2,44 +2,22 @@
 in the order of their first exposure — so `ranked_contacts` gives the same list either way (hypothesis, on
 the random data of the oracle test), on SQLite and PostgreSQL."""
 
-from datetime import time
-
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import django as hypothesis_django
 
 from ravao.checkins.models import CheckIn
-from ravao.people.models import Person
-from ravao.places.models import Area, Shift, Venue
-from ravao.test import RavaoTestCase, make_person
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
 from ravao.tracing.selectors import ranked_contacts
-from ravao.tracing.tests.test_engine import RULES, at, visit_strategy
+from ravao.tracing.tests.test_engine import RULES, EngineFixture, at, visit_strategy
 
 
 def _key(e: Exposure) -> tuple[object, ...]:
     return (e.source, e.source_visit.id, e.visit.id, e.tier, e.overlap_seconds, e.presence_start, e.visit.end)
 
 
-class BestOnlyTest(hypothesis_django.TestCase, RavaoTestCase):
-    factory: Venue
-    market: Venue
-    lines: list[Area]
-    people: list[Person]
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        cls.factory = cls.venue_a
-        cls.market = cls.venue_b
-        cls.lines = [
-            Area.objects.create(venue=cls.factory, name="Dây chuyền 1", kind="line"),
-            Area.objects.create(venue=cls.factory, name="Dây chuyền 2", kind="line"),
-        ]
-        Shift.objects.create(venue=cls.factory, name="Ca sáng", starts_at=time(6), ends_at=time(14))
-        cls.people = [make_person(name=f"Người {i}", phone=f"09100001{i:02d}") for i in range(6)]
-
+class BestOnlyTest(hypothesis_django.TestCase, EngineFixture):
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         visits=st.lists(visit_strategy, min_size=1, max_size=40),
