@@ -727,22 +727,19 @@ class _Builder:
             doses = rng.choices((0, 1, 2, 3), weights=(5, 15, 60, 20))[0]
             last_dose = (self.dates[0] - timedelta(days=rng.randint(20, 200))) if doses else None
             while at < span_end:
-                answers: dict[str, bool] = {}
+                answers: dict[str, object] = {"vaccine_doses": doses, "last_dose_date": last_dose}
                 roll = rng.random()
                 if roll < 0.03:  # a few percent declare a symptom (yellow)
                     for name in rng.sample(SYMPTOMS, rng.randint(1, 2)):
                         answers[name] = True
                 elif roll < 0.04:
                     answers[rng.choice(CONTACTS)] = True
-                declaration = HealthDeclaration(
-                    person=plan.person,
-                    created_at=at,
-                    consent=True,
-                    vaccine_doses=doses,
-                    last_dose_date=last_dose,
-                    places_visited="" if rng.random() < 0.7 else "Hà Nội",
-                    **answers,
-                )
+                # Drawn after the symptoms, as before: the same seed gives the same demo district.
+                answers["places_visited"] = "" if rng.random() < 0.7 else "Hà Nội"
+                declaration = HealthDeclaration(person=plan.person, created_at=at, consent=True)
+                # Answers are properties over one encrypted column (people.models): set them one by one.
+                for name, value in answers.items():
+                    setattr(declaration, name, value)
                 # The colour exactly as declaration_submit computes it.
                 declaration.status = person_status(plan.person, declaration, now=at)
                 rows.append(declaration)

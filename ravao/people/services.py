@@ -102,14 +102,11 @@ def device_forget(*, device: Device) -> None:
 def declaration_submit(
     *, person: Person, answers: Answers, now: datetime, declared_by: Person | None = None
 ) -> HealthDeclaration:
-    declaration = HealthDeclaration(
-        person=person,
-        declared_by=declared_by,
-        created_at=now,
-        consent=True,
-        places_visited=nfc(answers.places_visited),
-        **{k: v for k, v in answers.__dict__.items() if k != "places_visited"},
-    )
+    declaration = HealthDeclaration(person=person, declared_by=declared_by, created_at=now, consent=True)
+    # The answers are properties over one encrypted JSON column (people.models.HealthDeclaration).
+    for name, value in answers.__dict__.items():
+        setattr(declaration, name, value)
+    declaration.places_visited = nfc(answers.places_visited)
     declaration.status = person_status(person, declaration, now=now)
     declaration.save()
     return declaration
