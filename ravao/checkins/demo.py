@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ravao.accounts.models import Role, User
@@ -48,6 +48,8 @@ from ravao.places.models import AdminUnit, Area, Shift, Venue, VenueKind
 from ravao.places.services import area_create, shift_create, venue_register, venue_set_status
 from ravao.places.units import communes_of, load_units, unit_code
 from ravao.privacy.crypto import lookup_hash
+from ravao.tracing.models import Case
+from ravao.tracing.retention import delete_cases
 
 # --- Constants -------------------------------------------------------------------------------------------
 
@@ -247,6 +249,11 @@ def demo_reset() -> None:
         CheckIn.objects.filter(person__in=people).delete()
         HealthDeclaration.objects.filter(person__in=people).delete()
         Device.objects.filter(person__in=people).delete()
+        # Cases tried on the demo: their persons are PROTECTed (tracing keeps them), so the cases go first.
+        case_ids = Case.objects.filter(Q(person__in=people) | Q(contacts__person__in=people)).values_list(
+            "pk", flat=True
+        )
+        delete_cases(list(case_ids.distinct()))
         people.delete()
         venues.delete()
     User.objects.filter(username__in=[d.login for d in DEMO_LOGINS]).delete()
