@@ -138,22 +138,22 @@ def kept_persons_excluded(persons: models.QuerySet[Person]) -> models.QuerySet[P
     return persons
 
 
+HEADLINE_MODELS = (
+    "checkins.GateScan",
+    "checkins.CheckIn",
+    "people.HealthDeclaration",
+    "people.Device",
+    "people.Person",
+)
+
+
 def retention_purge(*, now: datetime, batch_size: int = 2000) -> PurgeRun:
     cutoff = now - timedelta(days=settings.RAVAO_RETENTION_DAYS)
     run = PurgeRun.objects.create(
         started_at=now,
         cutoffs={"checkins_declarations_devices": cutoff.isoformat()},
         # The headline models show 0 rather than nothing.
-        counts={
-            label: 0
-            for label in (
-                "checkins.GateScan",
-                "checkins.CheckIn",
-                "people.HealthDeclaration",
-                "people.Device",
-            )
-        }
-        | {"people.Person": 0},
+        counts=dict.fromkeys(HEADLINE_MODELS, 0),
     )
     ledger = _Ledger(run)
     # Served by checkin_time, declaration created_at and device_created indexes.
