@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ravao.accounts.models import Role, User
@@ -48,6 +48,8 @@ from ravao.places.models import AdminUnit, Area, Shift, Venue, VenueKind
 from ravao.places.services import area_create, shift_create, venue_register, venue_set_status
 from ravao.places.units import communes_of, load_units, unit_code
 from ravao.privacy.crypto import lookup_hash
+from ravao.tracing.models import Case
+from ravao.tracing.retention import delete_cases
 
 # --- Constants -------------------------------------------------------------------------------------------
 
@@ -247,6 +249,11 @@ def demo_reset() -> None:
         CheckIn.objects.filter(person__in=people).delete()
         HealthDeclaration.objects.filter(person__in=people).delete()
         Device.objects.filter(person__in=people).delete()
+        # Cases tried on the demo: their persons are PROTECTed (tracing keeps them), so the cases go first.
+        case_ids = Case.objects.filter(Q(person__in=people) | Q(contacts__person__in=people)).values_list(
+            "pk", flat=True
+        )
+        delete_cases(list(case_ids.distinct()))
         people.delete()
         venues.delete()
     User.objects.filter(username__in=[d.login for d in DEMO_LOGINS]).delete()
@@ -727,22 +734,19 @@ class _Builder:
             doses = rng.choices((0, 1, 2, 3), weights=(5, 15, 60, 20))[0]
             last_dose = (self.dates[0] - timedelta(days=rng.randint(20, 200))) if doses else None
             while at < span_end:
-                answers: dict[str, bool] = {}
+                answers: dict[str, object] = {"vaccine_doses": doses, "last_dose_date": last_dose}
                 roll = rng.random()
                 if roll < 0.03:  # a few percent declare a symptom (yellow)
                     for name in rng.sample(SYMPTOMS, rng.randint(1, 2)):
                         answers[name] = True
                 elif roll < 0.04:
                     answers[rng.choice(CONTACTS)] = True
-                declaration = HealthDeclaration(
-                    person=plan.person,
-                    created_at=at,
-                    consent=True,
-                    vaccine_doses=doses,
-                    last_dose_date=last_dose,
-                    places_visited="" if rng.random() < 0.7 else "Hà Nội",
-                    **answers,
-                )
+                # Drawn after the symptoms, as before: the same seed gives the same demo district.
+                answers["places_visited"] = "" if rng.random() < 0.7 else "Hà Nội"
+                declaration = HealthDeclaration(person=plan.person, created_at=at, consent=True)
+                # Answers are properties over one encrypted column (people.models): set them one by one.
+                for name, value in answers.items():
+                    setattr(declaration, name, value)
                 # The colour exactly as declaration_submit computes it.
                 declaration.status = person_status(plan.person, declaration, now=at)
                 rows.append(declaration)

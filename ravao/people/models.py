@@ -5,6 +5,7 @@ encryption of these columns (a later change) stays inside this app.
 """
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ravao.privacy.crypto import lookup_hash, name_index
-from ravao.privacy.fields import EncryptedDateField, EncryptedTextField
+from ravao.privacy.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 
 
 class Sex(models.TextChoices):
@@ -103,6 +104,21 @@ class Device(models.Model):
         return str(self.key)
 
 
+def _answer(name: str, default: Any, *, is_date: bool = False) -> Any:
+    """A property reading and writing one key of `HealthDeclaration.answers` (dates as ISO text)."""
+
+    def get(declaration: "HealthDeclaration") -> Any:
+        value = declaration.answers.get(name, default)
+        return date.fromisoformat(value) if is_date and value else value
+
+    def set_(declaration: "HealthDeclaration", value: Any) -> None:
+        if declaration.answers is None:
+            declaration.answers = {}
+        declaration.answers[name] = value.isoformat() if isinstance(value, date) else value
+
+    return property(get, set_)
+
+
 class HealthDeclaration(models.Model):
     """The Ministry of Health domestic form (2021). Answers cover the look-back period in settings."""
 
@@ -112,20 +128,11 @@ class HealthDeclaration(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="declarations_for_others"
     )
     created_at = models.DateTimeField(db_index=True)
-    places_visited = models.TextField(_("places visited"), blank=True, max_length=1000)
-    fever = models.BooleanField(_("fever"), default=False)
-    cough = models.BooleanField(_("cough"), default=False)
-    shortness_of_breath = models.BooleanField(_("shortness of breath"), default=False)
-    pneumonia = models.BooleanField(_("pneumonia"), default=False)
-    sore_throat = models.BooleanField(_("sore throat"), default=False)
-    fatigue = models.BooleanField(_("fatigue"), default=False)
-    contact_case = models.BooleanField(_("contact with a COVID-19 patient or suspected case"), default=False)
-    contact_abroad = models.BooleanField(
-        _("contact with a person from a country with COVID-19"), default=False
-    )
-    contact_symptomatic = models.BooleanField(_("contact with a person with symptoms"), default=False)
-    vaccine_doses = models.PositiveSmallIntegerField(_("vaccine doses"), null=True, blank=True)
-    last_dose_date = models.DateField(_("date of last dose"), null=True, blank=True)
+    # Places visited and every answer (symptoms, contacts, vaccine doses, date of the last dose) sealed
+    # together as one encrypted JSON object (ravao.privacy.fields): one decryption per row, and a dump
+    # shows no answer. Read and write them through the properties below, as if they were columns; they
+    # cannot be filtered on in SQL (the status colour, computed when declaring, stays in clear for that).
+    answers = EncryptedJSONField(default=dict, editable=False)
     consent = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=StatusColour.choices)
 
@@ -139,3 +146,19 @@ class HealthDeclaration(models.Model):
 
     SYMPTOM_FIELDS = ("fever", "cough", "shortness_of_breath", "pneumonia", "sore_throat", "fatigue")
     CONTACT_FIELDS = ("contact_case", "contact_abroad", "contact_symptomatic")
+    ANSWER_FIELDS = ("places_visited", *SYMPTOM_FIELDS, *CONTACT_FIELDS, "vaccine_doses", "last_dose_date")
+
+    # Real `property` objects (not another descriptor): Django's Model.__init__ accepts property names as
+    # keyword arguments, so HealthDeclaration(fever=True, ...) and bulk_create keep working.
+    places_visited: str = _answer("places_visited", "")
+    fever: bool = _answer("fever", False)
+    cough: bool = _answer("cough", False)
+    shortness_of_breath: bool = _answer("shortness_of_breath", False)
+    pneumonia: bool = _answer("pneumonia", False)
+    sore_throat: bool = _answer("sore_throat", False)
+    fatigue: bool = _answer("fatigue", False)
+    contact_case: bool = _answer("contact_case", False)
+    contact_abroad: bool = _answer("contact_abroad", False)
+    contact_symptomatic: bool = _answer("contact_symptomatic", False)
+    vaccine_doses: int | None = _answer("vaccine_doses", None)
+    last_dose_date: date | None = _answer("last_dose_date", None, is_date=True)

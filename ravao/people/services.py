@@ -1,15 +1,18 @@
 """Writes of personal data: persons, devices, declarations. Each service is one transaction."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from ravao.lib.text import nfc
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.selectors import person_by_phone_or_id, person_status
 from ravao.places.models import AdminUnit
+from ravao.privacy.retention import Hold, person_holds, person_release
+from ravao.privacy.services import audit_record
 
 
 @dataclass(frozen=True)
@@ -102,23 +105,63 @@ def device_forget(*, device: Device) -> None:
 def declaration_submit(
     *, person: Person, answers: Answers, now: datetime, declared_by: Person | None = None
 ) -> HealthDeclaration:
-    declaration = HealthDeclaration(
-        person=person,
-        declared_by=declared_by,
-        created_at=now,
-        consent=True,
-        places_visited=nfc(answers.places_visited),
-        **{k: v for k, v in answers.__dict__.items() if k != "places_visited"},
-    )
+    declaration = HealthDeclaration(person=person, declared_by=declared_by, created_at=now, consent=True)
+    # The answers are properties over one encrypted JSON column (people.models.HealthDeclaration).
+    for name, value in answers.__dict__.items():
+        setattr(declaration, name, value)
+    declaration.places_visited = nfc(answers.places_visited)
     declaration.status = person_status(person, declaration, now=now)
     declaration.save()
     return declaration
 
 
+@dataclass(frozen=True)
+class PersonDeletion:
+    """What `person_delete` did: deleted (with per-model counts), or refused because of `holds`."""
+
+    deleted: bool
+    holds: tuple[Hold, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+
+
 @transaction.atomic
-def person_delete(*, person: Person) -> None:
-    """The person asked to be forgotten: their check-ins, declarations and devices go with them."""
-    person.delete()
+def person_delete(*, person: Person, now: datetime | None = None) -> PersonDeletion:
+    """The person asked to be forgotten: their check-ins, declarations and devices go with them.
+
+    Refused while a record another app must keep names them (a tracing case of theirs, or a contact row
+    of theirs in a case still kept: ravao.privacy.retention.person_holds); allowed once that record's
+    own retention has passed, and then the expired records naming them go first. Audited either way,
+    with counts and dates only (the person is the actor: no official, no name)."""
+    now = now or timezone.now()
+    # Lock the person's row: an insert that would refer to them (a new case or contact row takes a key
+    # lock on it) waits for this decision instead of racing it.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    holds = tuple(person_holds(person=person, now=now))
+    if not holds:
+        try:
+            # A savepoint: if a PROTECT reference appeared after the check, nothing is half-deleted.
+            with transaction.atomic():
+                counts = person_release(person=person, now=now)
+                person_id = person.pk
+                for label, count in person.delete()[1].items():
+                    counts[label] = counts.get(label, 0) + count
+        except ProtectedError:
+            holds = tuple(person_holds(person=person, now=now))
+        else:
+            audit_record(actor=None, action="profile.delete", person_id=person_id, details={"counts": counts})
+            return PersonDeletion(deleted=True, counts=counts)
+    audit_record(
+        actor=None,
+        action="profile.delete_refused",
+        person_id=person.pk,
+        details={
+            "holds": [
+                {"kind": hold.kind, "until": hold.kept_until.isoformat() if hold.kept_until else None}
+                for hold in holds
+            ]
+        },
+    )
+    return PersonDeletion(deleted=False, holds=holds)
 
 
 @transaction.atomic

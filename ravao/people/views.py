@@ -136,7 +136,19 @@ def delete_profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
             return render(request, "people/delete_profile.html", {"error": True}, status=400)
-        person_delete(person=device.person)
+        result = person_delete(person=device.person)
+        if not result.deleted:
+            # 409: the profile exists and stays; the page says what remains and until when, in the same
+            # words for a case and a contact (a candidate contact is not told they are one).
+            dates = [hold.kept_until for hold in result.holds if hold.kept_until is not None]
+            context = {
+                "refused": True,
+                "still_open": not dates or any(hold.kept_until is None for hold in result.holds),
+                "kept_until": max(dates) if dates else None,
+                "days_after_close": max((hold.days_after_close for hold in result.holds), default=0),
+                "retention_days": settings.RAVAO_RETENTION_DAYS,
+            }
+            return render(request, "people/delete_profile.html", context, status=409)
         response = render(request, "people/deleted.html")
         forget_device_cookie(response)
         return response

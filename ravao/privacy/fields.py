@@ -1,5 +1,6 @@
 """Model fields whose values are encrypted in the database (see ravao.privacy.crypto)."""
 
+import json
 from datetime import date
 from typing import Any
 
@@ -44,3 +45,23 @@ class EncryptedDateField(EncryptedTextField):
         if isinstance(value, date):
             value = value.isoformat()
         return super().get_prep_value(value)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON object stored as one encrypted value: several answers of one form sealed together, so a
+    row costs one decryption and the columns say nothing about what was answered. Values must be JSON
+    types (the model converts dates to ISO text itself)."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        text = super().from_db_value(value, expression, connection)
+        return json.loads(text) if text else {}
+
+    def get_prep_value(self, value: Any) -> Any:
+        # No to_python override: TextField.get_prep_value passes the JSON text through it unchanged.
+        if value is None:
+            return None
+        # ensure_ascii=False keeps Vietnamese text short before sealing; sort_keys: stable bytes.
+        return super().get_prep_value(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    def value_to_string(self, obj: Any) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, sort_keys=True)

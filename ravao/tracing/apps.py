@@ -7,7 +7,9 @@ class TracingConfig(AppConfig):
 
     def ready(self) -> None:
         # `ravao purge` deletes closed cases with their contact lists and alerts after their own setting.
-        from ravao.privacy.retention import register_purger
-        from ravao.tracing.retention import purge_closed_cases
+        from ravao.privacy.retention import register_person_keeper, register_purger
+        from ravao.tracing.retention import person_holds, person_release, purge_closed_cases
 
         register_purger("tracing", purge_closed_cases)
+        # A kept case or contact row keeps its person (self-deletion is refused until it expires).
+        register_person_keeper("tracing", holds=person_holds, release=person_release)

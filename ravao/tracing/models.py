@@ -16,7 +16,8 @@ class Case(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="cases")
+    # PROTECT: a person is never deleted from under a kept case (ravao.tracing.retention, issue 9).
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
     # The unit whose health office owns the case: scope of access (a commune station, or the district).
     unit = models.ForeignKey("places.AdminUnit", on_delete=models.PROTECT, related_name="cases")
     onset_date = models.DateField(_("symptom onset"), null=True, blank=True)
@@ -75,7 +76,8 @@ class Contact(models.Model):
         POSITIVE = "positive", _("Positive")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    # PROTECT: the contact list of a kept case keeps its persons (ravao.tracing.retention).
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     generation = models.PositiveSmallIntegerField()  # 1 = F1, 2 = F2
     # For an F2: the confirmed F1 they met.
     via = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="f2s")

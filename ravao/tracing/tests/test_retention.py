@@ -34,11 +34,16 @@ class RetentionTest(TracingTestCase):
         assert new is not None
         case_close(case=old, acting_user=self.hana)
         Case.objects.filter(pk=old.pk).update(closed_at=timezone.now() - timedelta(days=91))
-        counts = purge_closed_cases(now=timezone.now(), batch_size=1)
-        self.assertEqual(counts, {"cases": 1, "contacts": 2, "alerts": 2})
+        batches: list[object] = []
+        counts = purge_closed_cases(now=timezone.now(), batch_size=1, record=batches.append)
+        self.assertEqual(counts, {"tracing.Case": 1, "tracing.Contact": 2, "tracing.Alert": 2})
+        self.assertEqual(len(batches), 1)  # one case, one batch, recorded in its transaction
         self.assertEqual(list(Case.objects.all()), [new])
         self.assertFalse(Alert.objects.exists())
-        self.assertEqual(purge_closed_cases(now=timezone.now()), {"cases": 0, "contacts": 0, "alerts": 0})
+        self.assertEqual(
+            purge_closed_cases(now=timezone.now()),
+            {"tracing.Case": 0, "tracing.Contact": 0, "tracing.Alert": 0},
+        )
         self.assertTrue(Contact.objects.filter(case=new).exists())
 
 

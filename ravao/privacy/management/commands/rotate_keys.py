@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from ravao.people.models import Person
+from ravao.people.models import HealthDeclaration, Person
 from ravao.privacy.crypto import keyring
 
 
@@ -44,4 +44,17 @@ class Command(BaseCommand):
                 )
             done += len(batch)
             last_pk = batch[-1].pk
-        self.stdout.write(f"{done} persons re-encrypted with key {kid!r}.")
+        declarations = self.reseal_declarations(batch_size)
+        self.stdout.write(f"{done} persons and {declarations} declarations re-encrypted with key {kid!r}.")
+
+    def reseal_declarations(self, batch_size: int) -> int:
+        """The answers of each declaration (one encrypted JSON value) under the current key."""
+        last_pk, done = 0, 0
+        while True:
+            with transaction.atomic():
+                batch = list(HealthDeclaration.objects.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+                if not batch:
+                    return done
+                HealthDeclaration.objects.bulk_update(batch, ["answers"])
+            done += len(batch)
+            last_pk = batch[-1].pk
