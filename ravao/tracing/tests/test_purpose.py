@@ -469,3 +469,34 @@ class SearchLeavesNoTraceTests(PurposeTestCase):
                 self.assertNotIn(secret.casefold(), link.casefold(), link)
         # A GET with the old query string searches nothing and records nothing.
         self.assertEqual(AuditEvent.objects.filter(action="person.search").count(), 5)
+
+
+class SearchAndOpenViewTests(PurposeTestCase):
+    def test_search_anonymous_wrong_role_wrong_method_retry(self) -> None:
+        response = self.client.post("/tracing/", {"q": "0912000001"})
+        self.assertIn("/accounts/login/", response["Location"])
+        self.login(self.carol)
+        self.assertEqual(self.client.post("/tracing/", {"q": "0912000001"}).status_code, 403)
+        self.login(self.hana)
+        self.assertEqual(self.client.put("/tracing/").status_code, 405)
+        first, again = self.search("0912000001"), self.search("0912000001")  # a retried search: same answer
+        self.assertContains(first, "Nguyễn Văn An")
+        self.assertContains(again, "Nguyễn Văn An")
+        self.assertEqual(AuditEvent.objects.filter(action="person.search").count(), 2)
+
+    def test_a_token_works_only_in_its_session(self) -> None:
+        self.login(self.hana)
+        url = self.new_case_url("0912000001")
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.login(self.hoa)  # a new session
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(self.client.put(url).status_code, 405)
+
+    def test_a_retried_opening_opens_one_case(self) -> None:
+        self.login(self.hana)
+        url = self.new_case_url("0912000001")
+        data = {"onset_date": self.yesterday(), "unit": self.units["district"].pk, "reason": "XN-1"}
+        first, again = self.client.post(url, data), self.client.post(url, data)
+        case = Case.objects.get()
+        self.assertRedirects(first, f"/tracing/cases/{case.pk}/")
+        self.assertRedirects(again, f"/tracing/cases/{case.pk}/")
