@@ -30,7 +30,7 @@ from ravao.people.services import (
     person_register,
     person_update_profile,
 )
-from ravao.privacy.selectors import audit_events_about
+from ravao.privacy.selectors import person_accesses
 from ravao.tracing.selectors import exposures_for_person
 
 
@@ -70,7 +70,7 @@ def me(request: HttpRequest) -> HttpResponse:
     if device.is_owner:
         # Exposures and who accessed the data are the person's own business: the owner phone only.
         context["exposures"] = exposures_for_person(person)
-        context["accesses"] = audit_events_about(person.pk)[:50]
+        context["accesses"] = person_accesses(person.pk, limit=50)
         # Only the phone that created the person shows their QR: a phone that merely typed a known
         # number must not be able to print someone else's pass.
         context.update(_personal_qr(person, now=now, ttl=gate_conf.personal_qr_ttl()))

@@ -29,6 +29,9 @@ class AuditEvent(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Set for reads recorded once per day (a contact shown on a case page): "<action>|<actor>|<scope>|
+    # <person>|<day>". Unique, so a second view the same day inserts nothing; NULL for every other event.
+    coalesce_key = models.CharField(max_length=160, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-at"]
@@ -54,6 +57,7 @@ PURPOSES = {
     "contact": _("Contact tracing"),
     "trace": _("Contact tracing"),
     "person": _("Person search for contact tracing"),
+    "tracing": _("Contact tracing"),
     "export": _("Contact list export"),
     "gate": _("Check at a venue's gate"),
     "oversight": _("Compliance check"),

@@ -1,9 +1,11 @@
 """Reads of the audit trail."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ravao.privacy.models import AuditEvent, PurgeRun
 
@@ -11,6 +13,55 @@ from ravao.privacy.models import AuditEvent, PurgeRun
 def audit_events_about(person_id: int) -> QuerySet[AuditEvent]:
     """What officials did with a person's data, for the person's own page (newest first)."""
     return AuditEvent.objects.filter(person_id=person_id, actor__isnull=False).order_by("-at")
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    """One access to a person's data, in words, for their own page."""
+
+    at: datetime
+    text: str
+
+
+def _official(event: AuditEvent) -> str:
+    if event.actor_office:
+        return _("%(role)s of %(office)s") % {"role": event.role_label(), "office": event.actor_office}
+    return event.role_label() or _("An official")
+
+
+def person_accesses(person_id: int, *, limit: int = 50) -> list[AccessLine]:
+    """What officials did with a person's data, newest first, each in a sentence: who (role and office),
+    what and why. Venues named by gate look-ups are read in one query."""
+    from ravao.places.models import Venue
+
+    events = list(audit_events_about(person_id)[:limit])
+    venue_ids = {
+        e.details.get("venue_id")
+        for e in events
+        if e.action.startswith("gate.") and isinstance(e.details, dict)
+    }
+    venues = Venue.objects.only("name").in_bulk({v for v in venue_ids if isinstance(v, int)})
+    lines = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        generation = details.get("generation", 1)
+        if event.action == "tracing.contact_view":
+            text = _(
+                "%(official)s viewed your data because you are a contact (F%(generation)s) of a case"
+            ) % {"official": _official(event), "generation": generation}
+        elif event.action == "tracing.contact_export":
+            text = _(
+                "%(official)s exported your data in a contact list because you are a contact"
+                " (F%(generation)s) of a case"
+            ) % {"official": _official(event), "generation": generation}
+        elif event.action.startswith("gate.") and details.get("venue_id") in venues:
+            text = _("Staff of %(venue)s checked your status at the gate") % {
+                "venue": venues[details["venue_id"]].name
+            }
+        else:
+            text = f"{_official(event)} ({event.purpose_label()})"
+        lines.append(AccessLine(event.at, text))
+    return lines
 
 
 def audit_search(

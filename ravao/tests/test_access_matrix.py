@@ -128,6 +128,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:case_export": (TRACER, lambda t: {"case_id": t.case.pk, "fmt": "csv"}),
     "tracing:contact_decision": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
     "tracing:contact_followup": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
+    # Requests to open a case outside one's jurisdiction: health officers and district admins decide.
+    "tracing:requests": ("302 302 403 403 403 403 403 200 200", NONE),
+    "tracing:request_decide": ("302 302 403 403 403 403 403 405 405", lambda t: {"request_id": 1}),
     "tracing:alerts": (LOGIN_ONLY, NONE),
     "tracing:alert_read": (POST_ONLY_LOGIN, lambda t: {"alert_id": t.alert.pk}),
     # Oversight (J7): numbers for communes and the district; a venue's own page for its staff.
@@ -204,6 +207,7 @@ class AccessMatrixTests(RavaoTestCase):
             sample_date=None,
             isolated_on=None,
             acting_user=cls.hana,
+            reason="XN-1",
         )
         cls.contact = Contact.objects.get(case=cls.case, person=cls.visitor)
         case_send_alerts(case=cls.case, acting_user=cls.hana)

@@ -32,7 +32,23 @@ class SearchForm(forms.Form):
     )
 
 
+def _clean_reason(value: str) -> str:
+    value = " ".join(value.split())
+    if not any(c.isalnum() for c in value):
+        raise forms.ValidationError(_("Enter the lab notification number or another reference."))
+    if any(not c.isprintable() for c in value):
+        raise forms.ValidationError(_("Enter the lab notification number or another reference."))
+    return value
+
+
 class CaseForm(forms.Form):
+    # The purpose of the case (issue 9): required, stored with the case, shown on it and in the audit row.
+    reason = forms.CharField(
+        label=_("Reason (lab notification number or similar)"),
+        max_length=200,
+        min_length=3,
+        help_text=_("For example the laboratory's notification number of the positive test."),
+    )
     onset_date = forms.DateField(label=_("Symptom onset"), required=False, widget=DateInput)
     sample_date = forms.DateField(
         label=_("Positive sample taken"),
@@ -48,6 +64,9 @@ class CaseForm(forms.Form):
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+    def clean_reason(self) -> str:
+        return _clean_reason(self.cleaned_data["reason"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -83,3 +102,7 @@ class DecisionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     followup = forms.ChoiceField(label=_("Follow-up"), choices=Contact.FollowUp.choices)
+
+
+class RequestDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])

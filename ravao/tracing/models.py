@@ -25,6 +25,9 @@ class Case(models.Model):
     isolated_on = models.DateField(_("isolated on"), null=True, blank=True)
     window_start = models.DateTimeField(_("infectious from"))
     window_end = models.DateTimeField(_("infectious until"))
+    # The purpose of the case: the lab notification number or a similar reference, required when an officer
+    # opens a case (issue 9); filled by the service for a case opened by a positive follow-up.
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     # Why the officer changed the proposed window (empty while it is the proposed one).
     window_reason = models.CharField(_("reason for the window"), max_length=300, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -134,3 +137,48 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"alert {self.venue_id} case {self.case_id}"
+
+
+class CaseRequest(models.Model):
+    """An officer asks to open a case on a person outside their jurisdiction (neither living in their unit
+    nor seen at a venue of it during the proposed window). An officer of a unit the person belongs to (their
+    commune, the communes of the venues they visited in the window) or a district administrator above those
+    units or the requester's unit decides; approval opens the case under the requester's unit."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The health office that would own the case (one of the requester's units).
+    unit = models.ForeignKey("places.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    onset_date = models.DateField(null=True, blank=True)
+    sample_date = models.DateField(null=True, blank=True)
+    isolated_on = models.DateField(null=True, blank=True)
+    # The units whose officers may decide (the person's commune and the communes of the venues visited in
+    # the proposed window), fixed when the request is made.
+    units = models.ManyToManyField("places.AdminUnit", related_name="+", blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A retried "send" does not file a second request for the same person.
+            models.UniqueConstraint(
+                fields=["requester", "person"],
+                condition=Q(status="pending"),
+                name="case_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"case request #{self.pk} ({self.status})"

@@ -11,11 +11,35 @@ from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
+from ravao.lib.ids import normalise_id_number
+from ravao.lib.phone import normalise_phone
 from ravao.people.models import Person
+from ravao.people.selectors import person_by_phone_or_id, persons_named
 from ravao.places.models import Area, Venue
 from ravao.tracing.engine import TIER_RANK, Exposure, IndexCase, TraceResult, Visit, best_by_person, trace
 from ravao.tracing.explain import reason
 from ravao.tracing.models import Alert, Case, Contact
+
+SEARCH_LIMIT = 20
+
+
+def search_persons(query: str) -> list[Person]:
+    """The persons an officer's search finds: by phone or ID number (exact), else by name (every word).
+    The one place tracing finds persons from what an officer typed; jurisdiction is judged by the caller."""
+    phone = normalise_phone(query)
+    id_number = normalise_id_number(query)
+    if phone or id_number:
+        person = person_by_phone_or_id(phone=phone, id_number=id_number)
+        if person is not None:
+            return [person]
+        if any(c.isdigit() for c in query):
+            return []
+    return list(persons_named(query).order_by("pk")[:SEARCH_LIMIT])
+
+
+def masked_name(name: str) -> str:
+    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone."""
+    return " ".join(f"{word[0]}." for word in name.split() if word) or "?"
 
 
 @dataclass(frozen=True)
@@ -113,9 +137,9 @@ def _local(value: datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def export_rows(case: Case) -> list[list[Any]]:
+def export_rows(case: Case, contacts: list[Contact] | None = None) -> list[list[Any]]:
     rows = []
-    for c in case_contacts(case):
+    for c in case_contacts(case) if contacts is None else contacts:
         rows.append(
             [
                 f"F{c.generation}",

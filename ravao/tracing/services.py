@@ -17,16 +17,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Role, User
+from ravao.accounts.selectors import user_roles
 from ravao.checkins.models import CheckIn
 from ravao.checkins.services import estimate_end
 from ravao.people.models import Person
 from ravao.people.services import person_set_case_status
 from ravao.places.models import AdminUnit, Area, Venue
-from ravao.privacy.services import audit_record
+from ravao.privacy.services import audit_record, audit_record_daily
 from ravao.tracing import conf
-from ravao.tracing.access import ROLE
+from ravao.tracing.access import ROLE, units_of_person
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
-from ravao.tracing.models import Alert, Case, Contact
+from ravao.tracing.models import Alert, Case, CaseRequest, Contact
 from ravao.tracing.sms import sms_sender
 from ravao.tracing.windows import proposed_window
 
@@ -65,11 +66,15 @@ def case_open(
     sample_date: date | None,
     isolated_on: date | None,
     acting_user: User | None,
+    reason: str = "",
     request: HttpRequest | None = None,
     now: datetime | None = None,
     source_contact: Contact | None = None,
 ) -> Case:
-    """Record a confirmed case (F0), propose its window, mark the person red and trace the F1s."""
+    """Record a confirmed case (F0), propose its window, mark the person red and trace the F1s.
+
+    `reason` is the purpose (lab notification number ...): the officer's form requires it and checks the
+    jurisdiction before calling this; a positive follow-up records its own."""
     now = now or timezone.now()
     existing = Case.objects.filter(person=person, status=Case.Status.OPEN).first()
     if existing is not None:
@@ -87,9 +92,10 @@ def case_open(
         window_end=end,
         created_by=acting_user,
         source_contact=source_contact,
+        reason=reason.strip()[:200],
     )
     person_set_case_status(person=person, case_status="case")
-    _audit(acting_user, "case.create", case, request=request)
+    _audit(acting_user, "case.create", case, request=request, details={"reason": case.reason})
     case_trace(case=case, acting_user=acting_user, request=request, now=now)
     return case
 
@@ -288,6 +294,12 @@ def _notify_text() -> str:
         )
 
 
+def _followup_reason(contact: Contact) -> str:
+    # Stored with the case: written in the deployment's language, not the officer's.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Positive follow-up of a contact of case #%(case)s") % {"case": contact.case_id}
+
+
 @dataclass(frozen=True)
 class FollowUpResult:
     contact: Contact
@@ -332,12 +344,120 @@ def contact_set_followup(
             sample_date=timezone.localdate(now),
             isolated_on=timezone.localdate(now),
             acting_user=acting_user,
+            reason=_followup_reason(contact),
             request=request,
             now=now,
             source_contact=contact,
         )
     _refresh_person_status(contact.person)
     return FollowUpResult(contact, new_case)
+
+
+def contacts_audit_shown(
+    *, case: Case, contacts: list[Contact], action: str, acting_user: User, request: HttpRequest | None = None
+) -> int:
+    """Record that an officer was shown (or exported) these contacts of a case: one audit row per contact,
+    case, officer and day (`audit_record_daily`), in one INSERT whatever the number of contacts. The row
+    is about the contact (their person id), so it appears on the contact's own page."""
+    return audit_record_daily(
+        actor=acting_user,
+        action=action,
+        scope=f"case:{case.pk}",
+        entries=[(c.person_id, c, {"case_id": case.pk, "generation": c.generation}) for c in contacts],
+        reason=f"case:{case.pk}",
+        request=request,
+        role=ROLE,
+    )
+
+
+# --- requests to open a case outside the jurisdiction ------------------------------------------------
+@transaction.atomic
+def case_request_create(
+    *,
+    person: Person,
+    unit: AdminUnit,
+    reason: str,
+    onset_date: date | None,
+    sample_date: date | None,
+    isolated_on: date | None,
+    acting_user: User,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> CaseRequest:
+    """File a request to open a case on a person outside the officer's jurisdiction. A retry while the
+    first is pending returns it (updated with the new reason and dates)."""
+    if not reason.strip():
+        raise ValueError("a reason is required")
+    now = now or timezone.now()
+    start, end = proposed_window(
+        onset_date=onset_date, sample_date=sample_date, isolated_on=isolated_on, now=now
+    )
+    fields = {
+        "unit": unit,
+        "reason": reason.strip()[:200],
+        "onset_date": onset_date,
+        "sample_date": sample_date,
+        "isolated_on": isolated_on,
+    }
+    found, created = CaseRequest.objects.select_for_update().get_or_create(
+        requester=acting_user, person=person, status=CaseRequest.Status.PENDING, defaults=fields
+    )
+    if not created:
+        for name, value in fields.items():
+            setattr(found, name, value)
+        found.save()
+    found.units.set(units_of_person(person, start=start, end=end))
+    audit_record(
+        actor=acting_user,
+        action="case.request",
+        person_id=person.pk,
+        obj=found,
+        reason=found.reason,
+        request=request,
+        role=ROLE,
+        details={"unit_id": unit.pk, "retry": not created},
+    )
+    return found
+
+
+@transaction.atomic
+def case_request_decide(
+    *, case_request: CaseRequest, approve: bool, acting_user: User, request: HttpRequest | None = None
+) -> CaseRequest:
+    """Approve (the case is opened under the requester's unit, created by the requester) or reject a
+    pending request. Deciding an already decided request changes nothing."""
+    locked = CaseRequest.objects.select_for_update().get(pk=case_request.pk)
+    if locked.status != CaseRequest.Status.PENDING:
+        return locked
+    locked.decided_by, locked.decided_at = acting_user, timezone.now()
+    if approve:
+        case = case_open(
+            person=locked.person,
+            unit=locked.unit,
+            onset_date=locked.onset_date,
+            sample_date=locked.sample_date,
+            isolated_on=locked.isolated_on,
+            acting_user=acting_user,
+            reason=locked.reason,
+            request=request,
+        )
+        if case.created_by_id == acting_user.pk and case.unit_id == locked.unit_id:
+            Case.objects.filter(pk=case.pk).update(created_by=locked.requester)
+        locked.case, locked.status = case, CaseRequest.Status.APPROVED
+    else:
+        locked.status = CaseRequest.Status.REJECTED
+    locked.save(update_fields=["status", "decided_by", "decided_at", "case"])
+    audit_record(
+        actor=acting_user,
+        action=f"case.request_{'approve' if approve else 'reject'}",
+        person_id=locked.person_id,
+        obj=locked,
+        reason=locked.reason,
+        request=request,
+        role=ROLE if Role.HEALTH_OFFICER in user_roles(acting_user) else Role.DISTRICT_ADMIN.value,
+        details={"case_id": locked.case_id, "requester_id": locked.requester_id},
+    )
+    return locked
 
 
 # --- alerts ------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ urlpatterns = [
     path("cases/<int:case_id>/contacts.<str:fmt>", views.case_export, name="case_export"),
     path("contacts/<int:contact_id>/decision/", views.contact_decision, name="contact_decision"),
     path("contacts/<int:contact_id>/followup/", views.contact_followup, name="contact_followup"),
+    path("requests/", views.case_requests, name="requests"),
+    path("requests/<int:request_id>/decide/", views.case_request_decision, name="request_decide"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/read/", views.alert_read, name="alert_read"),
 ]

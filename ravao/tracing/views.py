@@ -4,7 +4,7 @@ Every page that shows personal data writes an audit event whose reason is the ca
 person search is audited with a keyed hash of the query, never its text.
 """
 
-import uuid
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,31 +19,52 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ravao.accounts.models import User
+from ravao.accounts.models import Role, User
 from ravao.lib.exports import write_csv, write_xlsx
-from ravao.lib.ids import mask_id_number, normalise_id_number
-from ravao.lib.phone import mask_phone, normalise_phone
+from ravao.lib.ids import mask_id_number
+from ravao.lib.phone import mask_phone
 from ravao.people.models import Person
-from ravao.people.selectors import person_by_phone_or_id, persons_named
 from ravao.privacy.crypto import lookup_hash
-from ravao.privacy.services import audit_record
+from ravao.privacy.services import audit_record, audit_record_daily
 from ravao.tracing import selectors
-from ravao.tracing.access import ROLE, access_case, access_contact, cases_in_scope, is_tracer, tracer_units
-from ravao.tracing.forms import CaseForm, DecisionForm, FollowUpForm, SearchForm, WindowForm
-from ravao.tracing.models import Alert, Case, Contact
+from ravao.tracing.access import (
+    ROLE,
+    access_case,
+    access_case_request,
+    access_contact,
+    cases_in_scope,
+    in_jurisdiction,
+    is_tracer,
+    lookback,
+    may_decide_requests,
+    persons_in_jurisdiction,
+    requests_to_decide,
+    tracer_units,
+)
+from ravao.tracing.forms import (
+    CaseForm,
+    DecisionForm,
+    FollowUpForm,
+    RequestDecisionForm,
+    SearchForm,
+    WindowForm,
+)
+from ravao.tracing.models import Alert, Case, CaseRequest, Contact
 from ravao.tracing.services import (
     alert_mark_read,
     case_close,
     case_edit_window,
     case_expand_f2,
     case_open,
+    case_request_create,
+    case_request_decide,
     case_send_alerts,
     case_trace,
     contact_decide,
     contact_set_followup,
+    contacts_audit_shown,
 )
-
-SEARCH_LIMIT = 20
+from ravao.tracing.windows import proposed_window
 
 
 def _user(request: HttpRequest) -> User:
@@ -86,49 +107,39 @@ def _audit(
 
 
 # --- search and new case -----------------------------------------------------------------------------
-def _search(query: str) -> list[Person]:
-    phone = normalise_phone(query)
-    id_number = normalise_id_number(query)
-    if phone or id_number:
-        person = person_by_phone_or_id(phone=phone, id_number=id_number)
-        if person is not None:
-            return [person]
-        if any(c.isdigit() for c in query):
-            return []
-    return list(persons_named(query).order_by("pk")[:SEARCH_LIMIT])
+# Search results are kept in the session under random tokens: the links of the result page carry a token,
+# never a phone, an ID number, a name or a person's stable id (issue 9, finding 6).
+RESULTS_KEY = "tracing_results"
+RESULTS_KEPT = 60
+
+
+def _remember(request: HttpRequest, persons: list[Person]) -> dict[int, str]:
+    kept: dict[str, int] = dict(request.session.get(RESULTS_KEY, {}))
+    tokens = {p.pk: secrets.token_urlsafe(12) for p in persons}
+    kept.update({token: pk for pk, token in tokens.items()})
+    request.session[RESULTS_KEY] = dict(list(kept.items())[-RESULTS_KEPT:])
+    return tokens
 
 
 @tracer_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
+    """The search posts: what the officer typed never reaches a URL or an access log."""
     user = _user(request)
-    form = SearchForm(request.GET if "q" in request.GET else None)
+    form = SearchForm(request.POST if request.method == "POST" else None)
     results: list[dict[str, Any]] | None = None
     status = 200
     if form.is_bound:
         if form.is_valid():
             query = form.cleaned_data["q"]
-            persons = _search(query)
+            persons = selectors.search_persons(query)
             _audit(
                 request,
                 "person.search",
                 case=None,
                 details={"query_hash": lookup_hash(query.casefold()), "results": len(persons)},
             )
-            open_cases = dict(
-                Case.objects.filter(person__in=persons, status=Case.Status.OPEN).values_list(
-                    "person_id", "pk"
-                )
-            )
-            results = [
-                {
-                    "person": p,
-                    "phone": mask_phone(p.phone) if p.phone else "",
-                    "id_number": mask_id_number(p.id_number) if p.id_number else "",
-                    "case_id": open_cases.get(p.pk),
-                }
-                for p in persons
-            ]
+            results = _results(request, user, persons)
         else:
             status = 400
     cases = cases_in_scope(user).filter(status=Case.Status.OPEN)
@@ -136,13 +147,40 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "tracing/home.html", context, status=status)
 
 
+def _results(request: HttpRequest, user: User, persons: list[Person]) -> list[dict[str, Any]]:
+    """Inside the jurisdiction (lives there, or a visit there still kept): name, year, masked phone and ID,
+    the open case if the officer's office holds it. Outside: the masked name and a request link only."""
+    paths = list(tracer_units(user).values_list("path", flat=True))
+    start, end = lookback(timezone.now())
+    inside = persons_in_jurisdiction(persons, paths, start=start, end=end)
+    open_cases = dict(
+        cases_in_scope(user)
+        .filter(person__in=[p for p in persons if p.pk in inside], status=Case.Status.OPEN)
+        .values_list("person_id", "pk")
+    )
+    tokens = _remember(request, persons)
+    results = []
+    for p in persons:
+        row: dict[str, Any] = {"token": tokens[p.pk], "inside": p.pk in inside}
+        if p.pk in inside:
+            row.update(
+                name=p.full_name,
+                year_of_birth=p.year_of_birth,
+                phone=mask_phone(p.phone) if p.phone else "",
+                id_number=mask_id_number(p.id_number) if p.id_number else "",
+                case_id=open_cases.get(p.pk),
+            )
+        else:
+            row["name"] = selectors.masked_name(p.full_name)
+        results.append(row)
+    return results
+
+
 def _person_from(request: HttpRequest) -> Person:
-    raw = request.GET.get("person") or request.POST.get("person") or ""
-    try:
-        public_id = uuid.UUID(raw)
-    except ValueError as exc:
-        raise Http404 from exc
-    person = Person.objects.filter(public_id=public_id).first()
+    """The person behind a search result's token, in this session only (404 otherwise)."""
+    token = request.POST.get("r") or request.GET.get("r") or ""
+    person_id = request.session.get(RESULTS_KEY, {}).get(token) if token else None
+    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
     if person is None:
         raise Http404
     return person
@@ -151,25 +189,123 @@ def _person_from(request: HttpRequest) -> Person:
 @tracer_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case (with a reason) on a person in the officer's jurisdiction; for anyone else the same form
+    files a request to the person's units. The "request sent" answer is the same whoever the person is."""
     user = _user(request)
     person = _person_from(request)
-    form = CaseForm(request.POST or None, units=tracer_units(user))
+    units = tracer_units(user)
+    start, end = lookback(timezone.now())
+    inside = bool(
+        persons_in_jurisdiction([person], units.values_list("path", flat=True), start=start, end=end)
+    )
+    form = CaseForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
-        case = case_open(
+        data = form.cleaned_data
+        dates = {k: data[k] for k in ("onset_date", "sample_date", "isolated_on")}
+        window_start, window_end = proposed_window(**dates, now=timezone.now())
+        if in_jurisdiction(person, data["unit"], start=window_start, end=window_end):
+            case = case_open(
+                person=person,
+                unit=data["unit"],
+                **dates,
+                reason=data["reason"],
+                acting_user=user,
+                request=request,
+            )
+            if not cases_in_scope(user).filter(pk=case.pk).exists():
+                # An open case held by another office: the officer is told, not shown it.
+                messages.info(request, _("This person already has an open case held by another office."))
+                return redirect("tracing:home")
+            messages.success(request, _("Case recorded. The contacts below are ranked by risk."))
+            return redirect("tracing:case", case_id=case.pk)
+        case_request_create(
             person=person,
-            unit=form.cleaned_data["unit"],
-            onset_date=form.cleaned_data["onset_date"],
-            sample_date=form.cleaned_data["sample_date"],
-            isolated_on=form.cleaned_data["isolated_on"],
+            unit=data["unit"],
+            reason=data["reason"],
+            **dates,
             acting_user=user,
             request=request,
         )
-        messages.success(request, _("Case recorded. The contacts below are ranked by risk."))
-        return redirect("tracing:case", case_id=case.pk)
-    _audit(request, "person.view", case=None, person_id=person.pk, obj=person)
-    return render(
-        request, "tracing/case_new.html", {"form": form, "person": person}, status=400 if form.errors else 200
+        messages.success(
+            request,
+            _(
+                "Request sent. The person is outside your jurisdiction for this window: an officer of"
+                " their unit or the district administrator will decide."
+            ),
+        )
+        return redirect("tracing:requests")
+    _audit(request, "person.view", case=None, person_id=person.pk, obj=person, details={"inside": inside})
+    context = {
+        "form": form,
+        "person": person,
+        "inside": inside,
+        "name": person.full_name if inside else selectors.masked_name(person.full_name),
+        "token": request.POST.get("r") or request.GET.get("r"),
+    }
+    return render(request, "tracing/case_new.html", context, status=400 if form.errors else 200)
+
+
+# --- requests to open a case outside the jurisdiction ------------------------------------------------
+def decider_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in and a health officer or a district administrator (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_decide_requests(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@decider_required
+@require_GET
+def case_requests(request: HttpRequest) -> HttpResponse:
+    """Pending requests the user may decide, and the user's own requests with their outcome."""
+    user = _user(request)
+    pending = list(
+        requests_to_decide(user)
+        .filter(status=CaseRequest.Status.PENDING)
+        .select_related("person", "unit", "requester")
+        .order_by("created_at")
     )
+    mine = list(
+        CaseRequest.objects.filter(requester=user)
+        .select_related("person", "unit")
+        .order_by("-created_at")[:50]
+    )
+    for r in mine:
+        r.masked_name = selectors.masked_name(r.person.full_name)  # type: ignore[attr-defined]
+    if pending:
+        # Deciding means reading who the request is about: recorded once a day per person and officer.
+        audit_record_daily(
+            actor=user,
+            action="case.request_view",
+            scope="requests",
+            entries=[(r.person_id, r, {"request_id": r.pk}) for r in pending],
+            request=request,
+            role=ROLE if is_tracer(user) else Role.DISTRICT_ADMIN.value,
+        )
+    return render(request, "tracing/requests.html", {"pending": pending, "mine": mine})
+
+
+@decider_required
+@require_POST
+def case_request_decision(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    found = access_case_request(user, request_id)
+    form = RequestDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("tracing:requests")
+    if found.status != CaseRequest.Status.PENDING:
+        messages.info(request, _("This request was already decided."))
+        return redirect("tracing:requests")
+    approve = form.cleaned_data["decision"] == "approve"
+    case_request_decide(case_request=found, approve=approve, acting_user=user, request=request)
+    messages.success(request, _("Request approved: the case is open.") if approve else _("Request rejected."))
+    return redirect("tracing:requests")
 
 
 # --- the case page -----------------------------------------------------------------------------------
@@ -181,6 +317,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     f1 = [c for c in contacts if c.generation == 1]
     f2 = [c for c in contacts if c.generation == 2]
     _audit(request, "case.view", case=case, person_id=case.person_id, details={"contacts": len(contacts)})
+    # Every contact on the page is a person whose data the officer sees: one row each, per case and day.
+    contacts_audit_shown(
+        case=case,
+        contacts=contacts,
+        action="tracing.contact_view",
+        acting_user=_user(request),
+        request=request,
+    )
     local = timezone.localtime
     context = {
         "case": case,
@@ -278,9 +422,17 @@ def case_export(request: HttpRequest, case_id: int, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     case = access_case(_user(request), case_id)
-    rows = selectors.export_rows(case)
+    contacts = selectors.case_contacts(case)
+    rows = selectors.export_rows(case, contacts)
     headers = selectors.EXPORT_HEADERS
     _audit(request, f"export.{fmt}", case=case, person_id=case.person_id, details={"rows": len(rows)})
+    contacts_audit_shown(
+        case=case,
+        contacts=contacts,
+        action="tracing.contact_export",
+        acting_user=_user(request),
+        request=request,
+    )
     name = f"ravao-case-{case.pk}-contacts-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(write_csv(rows, headers), content_type="text/csv; charset=utf-8")

@@ -1,7 +1,9 @@
 """A small outbreak shared by the tracing tests: an F0 who worked a shift on line 1 of venue A and went to
 the market (venue B); F1s on the same line, another line, the market; an F2 who met a confirmed F1."""
 
+import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.test import override_settings
 from django.utils import timezone
@@ -11,6 +13,9 @@ from ravao.checkins.models import CheckIn
 from ravao.people.models import Person
 from ravao.places.models import Area, Venue
 from ravao.test import RavaoTestCase, make_person
+
+if TYPE_CHECKING:  # the test client's response type exists only in django-stubs
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 
 # Two-factor login for health officers is the security app's concern (and tested there); these tests
@@ -70,3 +75,14 @@ class TracingTestCase(RavaoTestCase):
             checked_out_estimated=estimated,
             method=CheckIn.Method.MANUAL,
         )
+
+    def search(self, query: str) -> "TestResponse":
+        """The officer's search form posts (issue 9, finding 6)."""
+        response: TestResponse = self.client.post("/tracing/", {"q": query})
+        return response
+
+    def new_case_url(self, query: str, index: int = 0) -> str:
+        """The "tested positive" (or "request access") link of a search result: an opaque token."""
+        tokens = re.findall(r"/tracing/cases/new/\?r=([\w-]+)", self.search(query).content.decode())
+        assert len(tokens) > index, f"no result link for {query!r}"
+        return f"/tracing/cases/new/?r={tokens[index]}"

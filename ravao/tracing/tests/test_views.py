@@ -69,6 +69,8 @@ class TracingViewTest(TracingTestCase):
             self.client.post("/tracing/contacts/999999/followup/", {"followup": "reached"}).status_code, 404
         )
         self.assertEqual(self.client.get("/tracing/cases/new/?person=nope").status_code, 404)
+        self.assertEqual(self.client.get("/tracing/cases/new/?r=nope").status_code, 404)
+        self.assertEqual(self.client.get("/tracing/cases/new/?r=").status_code, 404)
 
     def test_wrong_methods(self) -> None:
         case = self.open_case()
@@ -81,33 +83,40 @@ class TracingViewTest(TracingTestCase):
     # --- search and new case ------------------------------------------------------------------------
     def test_search_by_name_ignores_diacritics_and_is_audited_without_the_text(self) -> None:
         self.login(self.hana)
-        response = self.client.get("/tracing/", {"q": "nguyen van an"})
+        response = self.search("nguyen van an")
         self.assertContains(response, "Nguyễn Văn An")
-        self.assertContains(response, f"?person={self.f0.public_id}")
+        self.assertContains(response, "/tracing/cases/new/?r=")
+        self.assertNotContains(response, str(self.f0.public_id))
         event = AuditEvent.objects.get(action="person.search")
         self.assertEqual(event.reason, "case:new")
         self.assertEqual(event.actor, self.hana)
         self.assertNotIn("nguyen", str(event.details))
         self.assertEqual(event.details["results"], 2)  # and the visitor persona of the same name
+        # The visitor of the same name lives nowhere and went nowhere: outside, masked.
+        self.assertContains(response, "N. V. A.")
 
     def test_search_by_phone_and_id(self) -> None:
         self.login(self.hana)
-        self.assertContains(self.client.get("/tracing/", {"q": "0912 000 001"}), "Nguyễn Văn An")
-        self.assertContains(self.client.get("/tracing/", {"q": "001092012345"}), "Nguyễn Văn An")
+        self.assertContains(self.search("0912 000 001"), "Nguyễn Văn An")
+        self.assertContains(self.search("001092012345"), "Nguyễn Văn An")
         self.client.cookies["django_language"] = "en"  # the assertion reads the English message
-        self.assertContains(self.client.get("/tracing/", {"q": "0999 999 999"}), "Nobody found")
+        self.assertContains(self.search("0999 999 999"), "Nobody found")
 
     def test_search_bad_input(self) -> None:
         self.login(self.hana)
-        self.assertEqual(self.client.get("/tracing/", {"q": "x"}).status_code, 400)
-        self.assertEqual(self.client.get("/tracing/", {"q": "a" * 500}).status_code, 400)
+        self.assertEqual(self.search("x").status_code, 400)
+        self.assertEqual(self.search("a" * 500).status_code, 400)
+        self.assertEqual(self.client.post("/tracing/", {}).status_code, 400)
 
     def test_record_a_case(self) -> None:
         self.login(self.hana)
-        url = f"/tracing/cases/new/?person={self.f0.public_id}"
+        url = self.new_case_url("0912000001")
         self.assertContains(self.client.get(url), "Nguyễn Văn An")
         onset = timezone.localdate() - timedelta(days=1)
-        response = self.client.post(url, {"onset_date": onset.isoformat(), "unit": self.units["district"].pk})
+        response = self.client.post(
+            url,
+            {"onset_date": onset.isoformat(), "unit": self.units["district"].pk, "reason": "XN-2026-0042"},
+        )
         case = Case.objects.get()
         self.assertRedirects(response, f"/tracing/cases/{case.pk}/")
         self.assertEqual(timezone.localtime(case.window_start).date(), onset - timedelta(days=2))
@@ -116,13 +125,20 @@ class TracingViewTest(TracingTestCase):
         self.assertEqual(
             set(case.contacts.values_list("person__pk", flat=True)), {self.coworker.pk, self.shopper.pk}
         )
-        self.assertTrue(AuditEvent.objects.filter(action="case.create", reason=f"case:{case.pk}").exists())
+        self.assertEqual(case.reason, "XN-2026-0042")
+        event = AuditEvent.objects.get(action="case.create", reason=f"case:{case.pk}")
+        self.assertEqual(event.details["reason"], "XN-2026-0042")
 
     def test_record_a_case_bad_input(self) -> None:
         self.login(self.hana)
-        url = f"/tracing/cases/new/?person={self.f0.public_id}"
+        url = self.new_case_url("0912000001")
         future = (timezone.localdate() + timedelta(days=3)).isoformat()
+        yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
         for data in [
+            {"onset_date": yesterday, "unit": self.units["district"].pk},  # no reason
+            {"onset_date": yesterday, "unit": self.units["district"].pk, "reason": "  "},
+            {"onset_date": yesterday, "unit": self.units["district"].pk, "reason": "---"},
+            {"onset_date": yesterday, "unit": self.units["district"].pk, "reason": "x" * 201},
             {"unit": self.units["district"].pk},  # no date
             {"onset_date": future, "unit": self.units["district"].pk},
             {"onset_date": "yesterday", "unit": self.units["district"].pk},
