@@ -30,13 +30,15 @@ from ravao.lib.tokens import verify_token
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.selectors import person_by_phone_or_id, person_latest_declaration, person_status
 from ravao.people.services import (
+    MemberProfile,
     Profile,
     declaration_submit,
+    household_member_add,
     person_register,
     person_set_date_of_birth,
 )
 from ravao.places.models import CODE_ALPHABET, Area, Shift, Venue, new_qr_code
-from ravao.privacy.crypto import lookup_hash
+from ravao.privacy.crypto import lookup_hash, name_index
 from ravao.privacy.services import audit_record, audit_record_many
 
 
@@ -743,9 +745,13 @@ def gate_manual_entry(
 ) -> tuple[CheckIn, Person, bool]:
     """A visitor without a smartphone, entered by staff (name, phone, optional ID number, and the
     declaration when the visitor answered the questions). Returns (check-in, person, person created).
-    An existing person (same phone or ID number) is used as they are; their profile is not rewritten."""
+    An existing person (same phone or ID number) is used as they are; their profile is not rewritten.
+    A phone that belongs to someone of another name (a relative's, as the form allows) adds the visitor
+    to that person's household (issue 9): their own person and history, never merged into the relative."""
 
-    person, created = person_register(profile=profile)
+    person, created, household = _manual_entry_person(
+        profile=profile, staff=staff, role=role, request=request
+    )
     if answers is not None:
         declaration_submit(person=person, answers=answers, now=now)
     status = person_status(person, person_latest_declaration(person), now=now)
@@ -765,9 +771,45 @@ def gate_manual_entry(
         obj=checkin,
         request=request,
         role=role,
-        details={"venue_id": venue.pk, "person_created": created, "declared": answers is not None},
+        details={
+            "venue_id": venue.pk,
+            "person_created": created,
+            "declared": answers is not None,
+            "household_member": household,
+        },
     )
     return checkin, person, created
+
+
+def _manual_entry_person(
+    *, profile: Profile, staff: Any, role: str, request: HttpRequest | None
+) -> tuple[Person, bool, bool]:
+    """The person a manual entry designates: (person, created, household member). An ID number that is
+    known decides as before; otherwise a phone held by someone whose name differs from the typed one is a
+    relative's phone: the visitor is (or becomes) a member of that person's household, by their own name."""
+    known_id = profile.id_number and person_by_phone_or_id(phone=None, id_number=profile.id_number)
+    if profile.phone and not known_id:
+        relative = person_by_phone_or_id(phone=profile.phone, id_number=None)
+        if relative is not None and relative.name_index != name_index(profile.full_name):
+            # A member's own phone belongs to their holder's household: no households of households.
+            holder = relative.household_of if relative.household_of_id else relative
+            assert holder is not None
+            member, created = household_member_add(
+                holder=holder,
+                member=MemberProfile(
+                    full_name=profile.full_name,
+                    year_of_birth=profile.year_of_birth,
+                    sex=profile.sex,
+                    id_number=profile.id_number,
+                ),
+                actor=staff,
+                role=role,
+                request=request,
+                via="gate",
+            )
+            return member, created, True
+    person, created = person_register(profile=profile)
+    return person, created, False
 
 
 @transaction.atomic

@@ -63,11 +63,28 @@ class Person(models.Model):
     case_status = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # --- Households (issue 9): one phone, several people --------------------------------------------
+    # A member (a child, an elderly parent) is managed from the holder's owner phone: khai hộ, or staff
+    # entry at a gate with the holder's phone. A member has no phone of their own (found through the
+    # holder's), may have an ID number, and has their own declarations, visits and personal QR.
+    # PROTECT: a member is never removed as a side effect of deleting the holder; `person_delete`
+    # removes the members explicitly and the purge keeps a holder whose members are still kept.
+    household_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="household_members",
+        verbose_name=_("household of"),
+    )
+
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="person_has_phone_or_id",
-                condition=Q(phone_hash__isnull=False) | Q(id_hash__isnull=False),
+                condition=Q(phone_hash__isnull=False)
+                | Q(id_hash__isnull=False)
+                | Q(household_of__isnull=False),
             )
         ]
 
