@@ -28,8 +28,14 @@ from ravao.lib.cccd import CccdResult, parse_cccd
 from ravao.lib.phone import normalise_phone
 from ravao.lib.tokens import verify_token
 from ravao.people.models import Device, HealthDeclaration, Person
-from ravao.people.selectors import person_by_phone_or_id, person_latest_declaration, person_status
+from ravao.people.selectors import (
+    declaration_is_fresh,
+    person_by_phone_or_id,
+    person_latest_declaration,
+    person_status,
+)
 from ravao.people.services import (
+    Answers,
     MemberProfile,
     Profile,
     declaration_submit,
@@ -165,6 +171,81 @@ def checkin_self_scan(
         status_at_entry=status,
     )
     return checkin, created, status
+
+
+# --- Households (issue 9): one tap checks in the chosen members together --------------------------------
+
+
+def household_client_id(client_id: uuid.UUID, person: Person, *, holder: Person) -> uuid.UUID:
+    """The check-in id of one person of a household tap. The holder keeps the page's own id (their
+    confirmation link is unchanged); a member's is derived from it and the member's public id, so a
+    retried tap finds the very same rows and records nothing twice."""
+    if person.pk == holder.pk:
+        return client_id
+    return uuid.uuid5(client_id, str(person.public_id))
+
+
+@dataclass(frozen=True)
+class HouseholdEntry:
+    person: Person
+    checkin: CheckIn
+    created: bool
+    status: str
+
+
+@transaction.atomic
+def checkin_household(
+    *,
+    device: Device,
+    venue: Venue,
+    area: Area | None,
+    persons: list[Person],
+    declarations: dict[int, HealthDeclaration],
+    client_id: uuid.UUID,
+    at: datetime,
+) -> list[HouseholdEntry]:
+    """One tap of the holder's device checks in each chosen person (the holder and/or their household
+    members), each with their own latest declaration and the colour it gives now. A declaration that is
+    no longer fresh is re-confirmed as it was (the page said so next to the person): a new declaration
+    with the same answers, `declared_by` the holder for a member. Every person in `persons` must have a
+    declaration in `declarations`.
+
+    Idempotent: a retried tap (same `client_id`) returns the stored rows and writes nothing, not even a
+    re-confirmation. Costs one query for the replay check, then a constant number per new check-in."""
+    holder = device.person
+    ids = {person.pk: household_client_id(client_id, person, holder=holder) for person in persons}
+    stored = {c.client_id: c for c in CheckIn.objects.filter(client_id__in=ids.values())}
+    entries: list[HouseholdEntry] = []
+    for person in persons:
+        done = stored.get(ids[person.pk])
+        if done is not None:
+            if done.person_id == person.pk:
+                done.venue = venue  # saves a query per row on the confirmation page
+                entries.append(HouseholdEntry(person, done, False, done.status_at_entry))
+            # Someone else's id (a hostile replay): nothing is written and nothing of theirs is shown.
+            continue
+        declaration = declarations[person.pk]
+        if not declaration_is_fresh(declaration, now=at):
+            declaration = declaration_submit(
+                person=person,
+                answers=Answers.from_declaration(declaration),
+                now=at,
+                declared_by=None if person.pk == holder.pk else holder,
+            )
+        status = person_status(person, declaration, now=at)
+        checkin, created = checkin_create(
+            person=person,
+            venue=venue,
+            area=area,
+            method=CheckIn.Method.SELF_SCAN,
+            at=at,
+            client_id=ids[person.pk],
+            device=device,
+            status_at_entry=status,
+        )
+        if checkin.person_id == person.pk:
+            entries.append(HouseholdEntry(person, checkin, created, checkin.status_at_entry))
+    return entries
 
 
 @transaction.atomic

@@ -5,21 +5,28 @@ They are kept light (one stylesheet, one small script, both cached) for cheap ph
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.selectors import open_visit_at
-from ravao.checkins.services import checkin_checkout, checkin_self_scan
+from ravao.checkins.selectors import latest_declarations, open_visit_at
+from ravao.checkins.services import checkin_checkout, checkin_household, checkin_self_scan
 from ravao.people.devices import device_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
 from ravao.people.models import Device, HealthDeclaration, Person
-from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
+from ravao.people.selectors import (
+    declaration_is_fresh,
+    household_members,
+    person_latest_declaration,
+    person_status,
+)
 from ravao.people.services import Answers, declaration_submit, device_register, person_register
 from ravao.places.models import Area, Venue
 from ravao.places.selectors import scan_target
@@ -90,10 +97,19 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
 
     declaration = person_latest_declaration(person)
-    if action == "checkin" and declaration_is_fresh(declaration, now=now):
+    # Households (issue 9): the owner phone's members, checked in together with one tap (looked up only
+    # for a household tap: a plain one-tap costs no extra query).
+    household_error = ""
+    if device.is_owner and action in ("checkin", "reconfirm") and request.POST.get("household") == "1":
+        response, household_error = _record_household(
+            request, venue=venue, area=area, device=device, household=household_members(person), now=now
+        )
+        if response is not None:
+            return response
+    elif action == "checkin" and declaration_is_fresh(declaration, now=now):
         assert declaration is not None
         return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
-    if action == "reconfirm" and declaration is not None:
+    elif action == "reconfirm" and declaration is not None:
         declaration = declaration_submit(
             person=person, answers=Answers.from_declaration(declaration), now=now
         )
@@ -115,8 +131,85 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         "fresh": declaration_is_fresh(declaration, now=now),
         "status": person_status(person, declaration, now=now),
         "show_form": action == "update" or declaration is None,
+        "household": _household_choices(household_members(person) if device.is_owner else [], now=now),
+        "household_error": household_error,
     }
-    return render(request, "checkins/known_visitor.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors or household_error else 200
+    return render(request, "checkins/known_visitor.html", context, status=status)
+
+
+# --- Households (issue 9): one tap checks in the chosen members together --------------------------------
+
+
+def _household_choices(household: list[Person], *, now: datetime) -> list[dict[str, Any]]:
+    """Each member with their own latest declaration and colour, for the checkboxes (one query)."""
+    if not household:
+        return []
+    declarations = latest_declarations({m.pk for m in household})
+    choices = []
+    for member in household:
+        declaration = declarations.get(member.pk)
+        choices.append(
+            {
+                "member": member,
+                "declaration": declaration,
+                "fresh": declaration_is_fresh(declaration, now=now),
+                "status": person_status(member, declaration, now=now),
+            }
+        )
+    return choices
+
+
+def _record_household(
+    request: HttpRequest,
+    *,
+    venue: Venue,
+    area: Area | None,
+    device: Device,
+    household: list[Person],
+    now: datetime,
+) -> tuple[HttpResponse | None, str]:
+    """The household tap: (the confirmation, "") or (None, why the page is shown again). The holder is
+    "self"; members are named by public id. A stale declaration is re-confirmed as it was (the page says
+    so next to the person), except the holder's when they tapped the plain "Check in" (their page asks
+    them first, as without a household); a person with no declaration at all must declare first."""
+    holder = device.person
+    chosen_values = set(request.POST.getlist("who"))
+    by_value = {"self": holder, **{str(m.public_id): m for m in household}}
+    if not chosen_values or not chosen_values <= set(by_value):
+        return None, str(_("Choose who is checking in."))
+    chosen = [p for value, p in by_value.items() if value in chosen_values]
+    declarations = latest_declarations({p.pk for p in chosen})
+    if any(p.pk not in declarations for p in chosen):
+        return None, str(_("Someone you chose has no health declaration yet: declare for them first."))
+    stale_holder = holder.pk in declarations and not declaration_is_fresh(declarations[holder.pk], now=now)
+    if "self" in chosen_values and stale_holder and request.POST.get("action") == "checkin":
+        return None, ""
+    entries = checkin_household(
+        device=device,
+        venue=venue,
+        area=area,
+        persons=chosen,
+        declarations=declarations,
+        client_id=_parse_client_id(request.POST.get("client_id")),
+        at=now,
+    )
+    if not entries:  # every id taken by someone else: as if nothing was there
+        return None, str(_("Choose who is checking in."))
+    first = entries[0]
+    first.checkin.area = area
+    response = render(
+        request,
+        "checkins/confirmation.html",
+        {
+            "checkin": first.checkin,
+            "person": first.person,
+            "status": first.status,
+            "just_created": first.created,
+            "household_entries": entries,
+        },
+    )
+    return response, ""
 
 
 def _initial(declaration: HealthDeclaration | None) -> dict[str, Any]:

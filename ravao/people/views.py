@@ -1,5 +1,6 @@
 """The visitor's own page (J8): where I have been, my status, my declaration, forget me; the personal QR
-shown at a gate, a printable wallet card, and declarations for a family member ("khai hộ", J5), who becomes a member of this phone's household."""
+shown at a gate, a printable wallet card, and declarations for a family member ("khai hộ", J5), who
+becomes a member of this phone's household (issue 9)."""
 
 import uuid
 from datetime import datetime, timedelta

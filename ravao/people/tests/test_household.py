@@ -1,20 +1,13 @@
 """Households (issue 9, build item 3): one phone holds several people, each with their own profile,
 declaration, personal QR and visits; khai hộ adds a member, the holder's owner phone manages them."""
 
-import uuid
-from datetime import timedelta
 
-import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
-from ravao.checkins.models import CheckIn
-from ravao.lib.tokens import verify_token
 from ravao.people.models import HealthDeclaration, Person
-from ravao.people.services import device_register
 from ravao.people.tests.test_me import ANSWERS
 from ravao.privacy.models import AuditEvent
-from ravao.test import RavaoTestCase, make_person
+from ravao.test import RavaoTestCase
 
 CHILD = {
     "full_name": "Nguyễn Văn Bé",
@@ -29,7 +22,8 @@ class KhaiHoTests(RavaoTestCase):
     def test_declaring_with_my_own_phone_adds_a_household_member(self) -> None:
         """Issue 9, finding 9: a khai hộ with the declarer's own phone was refused (409)."""
         response = self.device_client().post(
-            reverse("people:family_declare"), {**CHILD, **ANSWERS, "phone": "0912 345 678", "nationality": "Việt Nam"}
+            reverse("people:family_declare"),
+            {**CHILD, **ANSWERS, "phone": "0912 345 678", "nationality": "Việt Nam"},
         )
         self.assertEqual(response.status_code, 302)
         member = Person.objects.get(household_of=self.visitor)
