@@ -61,7 +61,7 @@ class HouseholdCheckInTests(RavaoTestCase):
         self.assertContains(page, "Nguyễn Thị Con")
         # Grandma's declaration is two days old: the page says the tap re-confirms it.
         self.assertContains(page, f'value="{self.grandma.public_id}">')
-        self.assertContains(page, "re-confirmed")
+        self.assertContains(page, "được xác nhận lại")
 
     def test_one_tap_checks_in_each_chosen_member_with_their_own_status(self) -> None:
         client_id = self.new_client_id()

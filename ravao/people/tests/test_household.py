@@ -174,7 +174,7 @@ class HouseholdPageTests(RavaoTestCase):
             "sex": "male",
         }
         response = self.device_client().post(url, data)
-        self.assertContains(response, "already registered", status_code=400)
+        self.assertContains(response, "Số giấy tờ này đã được đăng ký.", status_code=400)
         self.assertNotContains(response, "Khách", status_code=400)
         self.assertEqual(
             self.device_client().post(url, {**data, "id_number": "", "year_of_birth": "x"}).status_code, 400
