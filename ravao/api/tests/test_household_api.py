@@ -3,12 +3,13 @@
 import json
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 
 from ravao.checkins.models import CheckIn
-from ravao.people.models import HealthDeclaration
+from ravao.people.models import Device, HealthDeclaration
 from ravao.people.services import Answers, device_register
 from ravao.people.tests.test_household import add_member
 from ravao.test import RavaoTestCase, make_person
@@ -20,7 +21,7 @@ class HouseholdCheckInApiTests(RavaoTestCase):
         self.child = add_member(self.visitor, "Nguyễn Thị Con")
         self.grandma = add_member(self.visitor, "Trần Thị Bà")
 
-    def post(self, payload: dict, device=None) -> object:  # type: ignore[no-untyped-def]
+    def post(self, payload: dict[str, Any], device: Device | None = None) -> Any:
         client = Client(enforce_csrf_checks=True)
         client.cookies.update(self.device_client(device).cookies)
         client.get("/")
@@ -29,7 +30,7 @@ class HouseholdCheckInApiTests(RavaoTestCase):
             "/api/v1/checkins", json.dumps(payload), content_type="application/json", HTTP_X_CSRFTOKEN=token
         )
 
-    def payload(self, *members: object, client_id: str | None = None) -> dict:
+    def payload(self, *members: object, client_id: str | None = None) -> dict[str, Any]:
         return {
             "poster_code": self.venue_a.qr_code,
             "client_id": client_id or str(uuid.uuid4()),

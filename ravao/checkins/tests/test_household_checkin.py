@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +52,7 @@ class HouseholdCheckInTests(RavaoTestCase):
     def url(self) -> str:
         return reverse("checkins:scan", args=[self.venue_a.qr_code])
 
-    def tap(self, client_id: str, *who: str, action: str = "checkin", client=None):  # type: ignore[no-untyped-def]
+    def tap(self, client_id: str, *who: str, action: str = "checkin", client: Client | None = None) -> Any:
         data = {"action": action, "client_id": client_id, "household": "1", "who": list(who)}
         return (client or self.device_client()).post(self.url(), data)
 
