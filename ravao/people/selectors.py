@@ -96,6 +96,4 @@ def access_household_member(device: Device | None, public_id: uuid.UUID | str) -
 def household_member_named(holder: Person, full_name: str) -> Person | None:
     """The holder's member of that name (diacritics, case and spacing ignored by the blind index), so that
     declaring again for grandma, or entering her at a gate again, finds her instead of a second copy."""
-    return (
-        Person.objects.filter(household_of=holder, name_index=name_index(full_name)).order_by("pk").first()
-    )
+    return Person.objects.filter(household_of=holder, name_index=name_index(full_name)).order_by("pk").first()

@@ -51,6 +51,7 @@ VENUE_A: Kwargs = lambda t: {"venue_id": t.venue_a.pk}  # noqa: E731
 AREA_A: Kwargs = lambda t: {"area_id": t.area_a.pk}  # noqa: E731
 CASE: Kwargs = lambda t: {"case_id": t.case.pk}  # noqa: E731
 
+
 def _member(t: "AccessMatrixTests") -> uuid.UUID:
     """The public id of the visitor's household member (the same one on every call: found by name)."""
     from ravao.people.services import MemberProfile, household_member_add
