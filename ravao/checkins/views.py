@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import latest_declarations, open_visit_at
-from ravao.checkins.services import checkin_checkout, checkin_household, checkin_self_scan
+from ravao.checkins.services import (
+    checkin_checkout,
+    checkin_household,
+    checkin_self_scan,
+    household_client_id,
+)
 from ravao.people.devices import device_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
 from ravao.people.models import Device, HealthDeclaration, Person
@@ -248,30 +254,55 @@ def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> Ht
 
 
 def _own_checkin(request: HttpRequest, client_id: uuid.UUID) -> tuple[CheckIn, Device]:
-    """A check-in is visible only to the device's person (404 otherwise, like a missing one)."""
+    """A check-in is visible only to the device's person, and to the owner device of the holder for their
+    household members' (404 otherwise, like a missing one)."""
     device = device_from_request(request)
     if device is None:
         raise Http404
+    visible = Q(person_id=device.person_id)
+    if device.is_owner:
+        visible |= Q(person__household_of_id=device.person_id)
     checkin = (
-        CheckIn.objects.select_related("venue", "area")
-        .filter(client_id=client_id, person_id=device.person_id)
-        .first()
+        CheckIn.objects.select_related("venue", "area", "person").filter(visible, client_id=client_id).first()
     )
     if checkin is None:
         raise Http404
     return checkin, device
 
 
+def _same_tap(checkin: CheckIn, device: Device) -> list[CheckIn]:
+    """The members' check-ins of the holder's household tap whose id is `checkin`'s (their ids derive
+    from it, `household_client_id`): the confirmation lists them again and one check-out closes them all."""
+    if not device.is_owner or checkin.person_id != device.person_id:
+        return []
+    members = household_members(device.person)
+    if not members:
+        return []
+    ids = [household_client_id(checkin.client_id, m, holder=device.person) for m in members]
+    return list(
+        CheckIn.objects.select_related("person").filter(client_id__in=ids, person__household_of=device.person)
+    )
+
+
 @require_http_methods(["GET"])
 def confirmation(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     checkin, device = _own_checkin(request, client_id)
-    person = device.person
+    person = checkin.person
     status = person_status(person, person_latest_declaration(person), now=timezone.now())
-    return _confirmation(request, checkin, person=person, status=status, created=False)
+    together = _same_tap(checkin, device)
+    context = {"checkin": checkin, "person": person, "status": status, "just_created": False}
+    if together:
+        context["household_entries"] = [
+            {"person": c.person, "status": c.status_at_entry} for c in [checkin, *together]
+        ]
+    return render(request, "checkins/confirmation.html", context)
 
 
 @require_POST
 def checkout(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    checkin, _device = _own_checkin(request, client_id)
-    checkin_checkout(checkin=checkin, at=timezone.now())
+    checkin, device = _own_checkin(request, client_id)
+    now = timezone.now()
+    # A household that came in with one tap leaves with one tap.
+    for visit in [checkin, *_same_tap(checkin, device)]:
+        checkin_checkout(checkin=visit, at=now)
     return render(request, "checkins/left.html", {"venue": checkin.venue, "checkin": checkin})

@@ -103,6 +103,27 @@ class HouseholdCheckInTests(RavaoTestCase):
         self.assertEqual(HealthDeclaration.objects.filter(person=self.grandma).count(), 2)
         self.assertContains(again, "Trần Thị Bà")
 
+    def test_the_confirmation_address_lists_the_household_and_one_checkout_closes_it(self) -> None:
+        client_id = self.new_client_id()
+        self.tap(client_id, "self", str(self.child.public_id), str(self.grandma.public_id))
+        page = self.device_client().get(reverse("checkins:confirmation", args=[client_id]))
+        self.assertContains(page, "Nguyễn Thị Con")
+        self.assertContains(page, "Trần Thị Bà")
+        member_id = uuid.uuid5(uuid.UUID(client_id), str(self.child.public_id))
+        member_page = self.device_client().get(reverse("checkins:confirmation", args=[member_id]))
+        self.assertContains(member_page, "Nguyễn Thị Con")
+        # Another device of the holder, or nobody, finds neither.
+        other = self.device_client(device_register(person=self.visitor, owner=False))
+        self.assertEqual(other.get(reverse("checkins:confirmation", args=[member_id])).status_code, 404)
+        self.assertEqual(other.post(reverse("checkins:checkout", args=[member_id])).status_code, 404)
+        self.assertEqual(self.client.get(reverse("checkins:confirmation", args=[member_id])).status_code, 404)
+        # The household leaves with one tap (and a retried check-out changes nothing).
+        for _attempt in range(2):
+            response = self.device_client().post(reverse("checkins:checkout", args=[client_id]))
+            self.assertEqual(response.status_code, 200)
+        self.assertFalse(CheckIn.objects.filter(checked_out_at__isnull=True).exists())
+        self.assertFalse(CheckIn.objects.filter(checked_out_estimated=True).exists())
+
     def test_members_without_the_holder(self) -> None:
         self.tap(self.new_client_id(), str(self.child.public_id))
         self.assertEqual(list(CheckIn.objects.values_list("person_id", flat=True)), [self.child.pk])
