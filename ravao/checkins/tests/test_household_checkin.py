@@ -124,6 +124,18 @@ class HouseholdCheckInTests(RavaoTestCase):
         self.assertFalse(CheckIn.objects.filter(checked_out_at__isnull=True).exists())
         self.assertFalse(CheckIn.objects.filter(checked_out_estimated=True).exists())
 
+    def test_a_household_tap_is_one_tap_for_the_burst_flag(self) -> None:
+        from ravao.checkins.models import CheckInFlag
+        from ravao.checkins.services import checkins_flag_implausible
+
+        more = [add_member(self.visitor, f"Nguyễn Văn Cháu {n}") for n in ("Một", "Hai", "Ba", "Bốn")]
+        members = [self.child, self.grandma, *more]
+        self.tap(self.new_client_id(), "self", *(str(m.public_id) for m in members))
+        self.assertEqual(CheckIn.objects.count(), 7)
+        now = timezone.now()
+        self.assertEqual(checkins_flag_implausible(since=now - timedelta(minutes=15), now=now), 0)
+        self.assertFalse(CheckInFlag.objects.exists())
+
     def test_members_without_the_holder(self) -> None:
         self.tap(self.new_client_id(), str(self.child.public_id))
         self.assertEqual(list(CheckIn.objects.values_list("person_id", flat=True)), [self.child.pk])
