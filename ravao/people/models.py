@@ -95,6 +95,15 @@ class Person(models.Model):
         self.refresh_lookup_keys()
         super().save(*args, **kwargs)
 
+    @property
+    def contact_phone(self) -> str | None:
+        """The number that reaches this person: their own, else their household holder's (issue 9). Tracing
+        should call and text a household member (a child, a grandparent) through it. One query for a member
+        unless `household_of` was selected with them."""
+        if self.phone:
+            return self.phone
+        return self.household_of.phone if self.household_of_id and self.household_of else None
+
     def refresh_lookup_keys(self) -> None:
         """Recompute the keyed hashes from the clear values (also call it before bulk_create)."""
         self.phone_hash = lookup_hash(self.phone) if self.phone else None

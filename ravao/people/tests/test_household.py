@@ -261,3 +261,10 @@ class HouseholdMigrationTests(RavaoTestCase):
         self.assertEqual(grandma.household_of, self.visitor)
         self.assertEqual(grandma.phone, "0912777888")
         self.assertEqual(list(Person.objects.filter(household_of__isnull=False)), [grandma])
+
+
+class ContactPhoneTests(RavaoTestCase):
+    def test_a_member_is_reached_through_the_holders_phone(self) -> None:
+        member = add_member(self.visitor)
+        self.assertEqual(member.contact_phone, "0912345678")
+        self.assertEqual(self.visitor.contact_phone, "0912345678")
