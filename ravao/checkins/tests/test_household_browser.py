@@ -111,6 +111,14 @@ class HouseholdInChromium(ChromiumTestCase):
         self.assertEqual(
             {c.person.full_name for c in checkins}, {"Nguyễn Văn An", "Nguyễn Thị Con", "Trần Thị Bà"}
         )
+        # The holder's page shows each member's visit, QR and card.
+        page.goto(f"{self.live_server_url}/me/")
+        for member in members.values():
+            section = page.locator(f"#member-{member.public_id}")
+            self.assertIn("Chợ Hạ Bằng", section.inner_text())
+            self.assertEqual(section.locator(".personal-qr svg").count(), 1)
+        page.screenshot(path=str(SCREENS / "household-me.png"), full_page=True)
+        page.go_back()
         # Reloading the confirmation records nothing twice.
         page.reload()
         self.assertEqual(CheckIn.objects.filter(venue=self.venue).count(), 3)
