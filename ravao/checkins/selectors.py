@@ -149,3 +149,12 @@ def household_visits(person_ids: list[int], *, per_member: int) -> dict[int, lis
     for visit in ranked.filter(rank__lte=per_member).order_by("person_id", "-checked_in_at"):
         visits[visit.person_id].append(visit)
     return visits
+
+
+def open_household_visits_at(holder: Person, *, venue_id: int, device: Device) -> list[CheckIn]:
+    """The open visits at a venue of the holder's household members that this device checked in."""
+    return list(
+        CheckIn.objects.filter(
+            person__household_of=holder, venue_id=venue_id, device=device, checked_out_at__isnull=True
+        )
+    )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.selectors import latest_declarations, open_visit_at
+from ravao.checkins.selectors import latest_declarations, open_household_visits_at, open_visit_at
 from ravao.checkins.services import (
     checkin_checkout,
     checkin_household,
@@ -100,6 +100,10 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         if inside is None:
             return render(request, "checkins/left.html", {"venue": venue, "checkin": None})
         checkin_checkout(checkin=inside, at=now)
+        if device.is_owner:
+            # The household members this phone checked in here leave with the holder (issue 9).
+            for visit in open_household_visits_at(person, venue_id=venue.pk, device=device):
+                checkin_checkout(checkin=visit, at=now)
         return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
 
     declaration = person_latest_declaration(person)

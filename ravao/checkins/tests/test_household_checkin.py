@@ -136,6 +136,20 @@ class HouseholdCheckInTests(RavaoTestCase):
         self.assertEqual(checkins_flag_implausible(since=now - timedelta(minutes=15), now=now), 0)
         self.assertFalse(CheckInFlag.objects.exists())
 
+    def test_scanning_again_checks_the_household_out_together(self) -> None:
+        self.tap(self.new_client_id(), "self", str(self.child.public_id))
+        # Grandma was checked in here by another phone: she is not this phone's to check out.
+        other = device_register(person=self.visitor, owner=False)
+        CheckIn.objects.create(
+            person=self.grandma, venue=self.venue_a, checked_in_at=timezone.now(), method="self", device=other
+        )
+        response = self.device_client().post(self.url(), {"action": "checkout"})
+        self.assertEqual(response.status_code, 200)
+        open_ids = set(
+            CheckIn.objects.filter(checked_out_at__isnull=True).values_list("person_id", flat=True)
+        )
+        self.assertEqual(open_ids, {self.grandma.pk})
+
     def test_members_without_the_holder(self) -> None:
         self.tap(self.new_client_id(), str(self.child.public_id))
         self.assertEqual(list(CheckIn.objects.values_list("person_id", flat=True)), [self.child.pk])
