@@ -8,16 +8,16 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.security import APIKeyCookie
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.selectors import person_visits
-from ravao.checkins.services import checkin_self_scan
+from ravao.checkins.selectors import latest_declarations, person_visits
+from ravao.checkins.services import checkin_household, checkin_self_scan
 from ravao.people.devices import COOKIE_NAME, device_from_request
 from ravao.people.models import Device
-from ravao.people.selectors import declaration_is_fresh, person_latest_declaration
-from ravao.places.models import Venue
+from ravao.people.selectors import declaration_is_fresh, household_members, person_latest_declaration
+from ravao.places.models import Area, Venue
 from ravao.places.selectors import scan_target
 
 api = NinjaAPI(
@@ -54,6 +54,21 @@ class VenueOut(Schema):
 class CheckInIn(Schema):
     poster_code: str
     client_id: uuid.UUID
+    # Household members (public ids) checked in together with the holder (issue 9); the owner device only.
+    members: list[uuid.UUID] = Field(
+        default_factory=list,
+        description="Public ids of household members to check in with the holder (owner device only). "
+        "Each member's check-in id is uuid5(client_id, member public id).",
+    )
+
+
+class MemberCheckInOut(Schema):
+    public_id: uuid.UUID
+    full_name: str
+    client_id: uuid.UUID
+    checked_in_at: datetime
+    status: str
+    created: bool
 
 
 class CheckInOut(Schema):
@@ -65,6 +80,7 @@ class CheckInOut(Schema):
     checked_out_estimated: bool
     status: str
     created: bool
+    members: list[MemberCheckInOut] = []
 
 
 def _error(status: int, code: str, message: str) -> Status[dict[str, Any]]:
@@ -113,7 +129,8 @@ def scan_info(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
 )
 def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str, Any]]:
     """One-tap check-in of a remembered device with a fresh declaration. Idempotent on client_id:
-    a replay answers 200 with the first check-in, a new one 201."""
+    a replay answers 200 with the first check-in, a new one 201. With `members`, the chosen household
+    members are checked in too (each with a fresh declaration of their own), listed in `members`."""
     device: Device = request.auth  # type: ignore[attr-defined]
     target = scan_target(payload.poster_code)
     if target is None:
@@ -123,6 +140,8 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str,
         return _error(409, "venue_inactive", _("This venue does not accept check-ins now."))
     person = device.person
     now = timezone.now()
+    if payload.members:
+        return _household_checkin(device, payload, venue=venue, area=area, now=now)
     declaration = person_latest_declaration(person)
     if not declaration_is_fresh(declaration, now=now):
         return _error(409, "declaration_stale", _("Re-confirm your health declaration first."))
@@ -134,6 +153,52 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str,
         # Someone else's client_id: answer as if unknown rather than reveal another visit.
         return _error(409, "client_id_taken", _("Use a new client_id."))
     return Status((201 if created else 200), _checkin_out(checkin, status=status, created=created))
+
+
+def _household_checkin(
+    device: Device, payload: CheckInIn, *, venue: Venue, area: Area | None, now: datetime
+) -> Status[dict[str, Any]]:
+    """The holder and the chosen household members, one check-in each (`checkin_household`). Unlike the
+    page, a stale declaration is not re-confirmed here: the client asks the person on the page first."""
+    holder = device.person
+    household = {m.public_id: m for m in household_members(holder)} if device.is_owner else {}
+    if any(public_id not in household for public_id in payload.members):
+        # Someone else's member, a made-up id or a non-owner device: all alike.
+        return _error(404, "unknown_member", _("No such member in your household."))
+    members = [household[public_id] for public_id in dict.fromkeys(payload.members)]
+    declarations = latest_declarations({holder.pk, *(m.pk for m in members)})
+    if not declaration_is_fresh(declarations.get(holder.pk), now=now):
+        return _error(409, "declaration_stale", _("Re-confirm your health declaration first."))
+    if any(not declaration_is_fresh(declarations.get(m.pk), now=now) for m in members):
+        return _error(
+            409, "member_declaration_stale", _("Re-confirm the health declaration of each member first.")
+        )
+    entries = checkin_household(
+        device=device,
+        venue=venue,
+        area=area,
+        persons=[holder, *members],
+        declarations=declarations,
+        client_id=payload.client_id,
+        at=now,
+    )
+    if not entries or entries[0].person.pk != holder.pk or len(entries) != 1 + len(members):
+        return _error(409, "client_id_taken", _("Use a new client_id."))
+    first, rest = entries[0], entries[1:]
+    first.checkin.area = area
+    body = _checkin_out(first.checkin, status=first.status, created=first.created)
+    body["members"] = [
+        {
+            "public_id": e.person.public_id,
+            "full_name": e.person.full_name,
+            "client_id": e.checkin.client_id,
+            "checked_in_at": e.checkin.checked_in_at,
+            "status": e.status,
+            "created": e.created,
+        }
+        for e in rest
+    ]
+    return Status(201 if any(e.created for e in entries) else 200, body)
 
 
 @api.get("/me/visits", auth=DeviceCookie(), response=list[CheckInOut], tags=["personal"])

@@ -132,3 +132,29 @@ def flags_for_venues(venues: QuerySet[Venue], *, since: datetime) -> QuerySet[Ch
         .select_related("checkin", "checkin__venue", "related", "related__venue")
         .order_by("-created_at")
     )
+
+
+def household_visits(person_ids: list[int], *, per_member: int) -> dict[int, list[CheckIn]]:
+    """The latest visits of each household member, for the holder's owner phone, in one query (a window
+    ranks each member's visits on the `checkin_person_time` index)."""
+    if not person_ids:
+        return {}
+    ranked = (
+        CheckIn.objects.filter(person_id__in=person_ids)
+        .select_related("venue", "area")
+        .order_by()
+        .annotate(rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=F("checked_in_at").desc()))
+    )
+    visits: dict[int, list[CheckIn]] = {pk: [] for pk in person_ids}
+    for visit in ranked.filter(rank__lte=per_member).order_by("person_id", "-checked_in_at"):
+        visits[visit.person_id].append(visit)
+    return visits
+
+
+def open_household_visits_at(holder: Person, *, venue_id: int, device: Device) -> list[CheckIn]:
+    """The open visits at a venue of the holder's household members that this device checked in."""
+    return list(
+        CheckIn.objects.filter(
+            person__household_of=holder, venue_id=venue_id, device=device, checked_out_at__isnull=True
+        )
+    )

@@ -28,15 +28,23 @@ from ravao.lib.cccd import CccdResult, parse_cccd
 from ravao.lib.phone import normalise_phone
 from ravao.lib.tokens import verify_token
 from ravao.people.models import Device, HealthDeclaration, Person
-from ravao.people.selectors import person_by_phone_or_id, person_latest_declaration, person_status
+from ravao.people.selectors import (
+    declaration_is_fresh,
+    person_by_phone_or_id,
+    person_latest_declaration,
+    person_status,
+)
 from ravao.people.services import (
+    Answers,
+    MemberProfile,
     Profile,
     declaration_submit,
+    household_member_add,
     person_register,
     person_set_date_of_birth,
 )
 from ravao.places.models import CODE_ALPHABET, Area, Shift, Venue, new_qr_code
-from ravao.privacy.crypto import lookup_hash
+from ravao.privacy.crypto import lookup_hash, name_index
 from ravao.privacy.services import audit_record, audit_record_many
 
 
@@ -163,6 +171,81 @@ def checkin_self_scan(
         status_at_entry=status,
     )
     return checkin, created, status
+
+
+# --- Households (issue 9): one tap checks in the chosen members together --------------------------------
+
+
+def household_client_id(client_id: uuid.UUID, person: Person, *, holder: Person) -> uuid.UUID:
+    """The check-in id of one person of a household tap. The holder keeps the page's own id (their
+    confirmation link is unchanged); a member's is derived from it and the member's public id, so a
+    retried tap finds the very same rows and records nothing twice."""
+    if person.pk == holder.pk:
+        return client_id
+    return uuid.uuid5(client_id, str(person.public_id))
+
+
+@dataclass(frozen=True)
+class HouseholdEntry:
+    person: Person
+    checkin: CheckIn
+    created: bool
+    status: str
+
+
+@transaction.atomic
+def checkin_household(
+    *,
+    device: Device,
+    venue: Venue,
+    area: Area | None,
+    persons: list[Person],
+    declarations: dict[int, HealthDeclaration],
+    client_id: uuid.UUID,
+    at: datetime,
+) -> list[HouseholdEntry]:
+    """One tap of the holder's device checks in each chosen person (the holder and/or their household
+    members), each with their own latest declaration and the colour it gives now. A declaration that is
+    no longer fresh is re-confirmed as it was (the page said so next to the person): a new declaration
+    with the same answers, `declared_by` the holder for a member. Every person in `persons` must have a
+    declaration in `declarations`.
+
+    Idempotent: a retried tap (same `client_id`) returns the stored rows and writes nothing, not even a
+    re-confirmation. Costs one query for the replay check, then a constant number per new check-in."""
+    holder = device.person
+    ids = {person.pk: household_client_id(client_id, person, holder=holder) for person in persons}
+    stored = {c.client_id: c for c in CheckIn.objects.filter(client_id__in=ids.values())}
+    entries: list[HouseholdEntry] = []
+    for person in persons:
+        done = stored.get(ids[person.pk])
+        if done is not None:
+            if done.person_id == person.pk:
+                done.venue = venue  # saves a query per row on the confirmation page
+                entries.append(HouseholdEntry(person, done, False, done.status_at_entry))
+            # Someone else's id (a hostile replay): nothing is written and nothing of theirs is shown.
+            continue
+        declaration = declarations[person.pk]
+        if not declaration_is_fresh(declaration, now=at):
+            declaration = declaration_submit(
+                person=person,
+                answers=Answers.from_declaration(declaration),
+                now=at,
+                declared_by=None if person.pk == holder.pk else holder,
+            )
+        status = person_status(person, declaration, now=at)
+        checkin, created = checkin_create(
+            person=person,
+            venue=venue,
+            area=area,
+            method=CheckIn.Method.SELF_SCAN,
+            at=at,
+            client_id=ids[person.pk],
+            device=device,
+            status_at_entry=status,
+        )
+        if checkin.person_id == person.pk:
+            entries.append(HouseholdEntry(person, checkin, created, checkin.status_at_entry))
+    return entries
 
 
 @transaction.atomic
@@ -743,9 +826,13 @@ def gate_manual_entry(
 ) -> tuple[CheckIn, Person, bool]:
     """A visitor without a smartphone, entered by staff (name, phone, optional ID number, and the
     declaration when the visitor answered the questions). Returns (check-in, person, person created).
-    An existing person (same phone or ID number) is used as they are; their profile is not rewritten."""
+    An existing person (same phone or ID number) is used as they are; their profile is not rewritten.
+    A phone that belongs to someone of another name (a relative's, as the form allows) adds the visitor
+    to that person's household (issue 9): their own person and history, never merged into the relative."""
 
-    person, created = person_register(profile=profile)
+    person, created, household = _manual_entry_person(
+        profile=profile, staff=staff, role=role, request=request
+    )
     if answers is not None:
         declaration_submit(person=person, answers=answers, now=now)
     status = person_status(person, person_latest_declaration(person), now=now)
@@ -765,9 +852,45 @@ def gate_manual_entry(
         obj=checkin,
         request=request,
         role=role,
-        details={"venue_id": venue.pk, "person_created": created, "declared": answers is not None},
+        details={
+            "venue_id": venue.pk,
+            "person_created": created,
+            "declared": answers is not None,
+            "household_member": household,
+        },
     )
     return checkin, person, created
+
+
+def _manual_entry_person(
+    *, profile: Profile, staff: Any, role: str, request: HttpRequest | None
+) -> tuple[Person, bool, bool]:
+    """The person a manual entry designates: (person, created, household member). An ID number that is
+    known decides as before; otherwise a phone held by someone whose name differs from the typed one is a
+    relative's phone: the visitor is (or becomes) a member of that person's household, by their own name."""
+    known_id = profile.id_number and person_by_phone_or_id(phone=None, id_number=profile.id_number)
+    if profile.phone and not known_id:
+        relative = person_by_phone_or_id(phone=profile.phone, id_number=None)
+        if relative is not None and relative.name_index != name_index(profile.full_name):
+            # A member's own phone belongs to their holder's household: no households of households.
+            holder = relative.household_of if relative.household_of_id else relative
+            assert holder is not None
+            member, created = household_member_add(
+                holder=holder,
+                member=MemberProfile(
+                    full_name=profile.full_name,
+                    year_of_birth=profile.year_of_birth,
+                    sex=profile.sex,
+                    id_number=profile.id_number,
+                ),
+                actor=staff,
+                role=role,
+                request=request,
+                via="gate",
+            )
+            return member, created, True
+    person, created = person_register(profile=profile)
+    return person, created, False
 
 
 @transaction.atomic
@@ -823,9 +946,12 @@ def checkins_flag_implausible(*, since: datetime, now: datetime) -> int:
         CheckIn.objects.filter(
             checked_in_at__gte=since - burst_w, checked_in_at__lte=now, device__isnull=False
         )
-        .order_by("device_id", "checked_in_at")
+        .order_by("device_id", "checked_in_at", "pk")
         .values_list("pk", "device_id", "checked_in_at")
     )
+    # A household's one tap (issue 9) writes several check-ins of one device at the same instant: one tap,
+    # counted once (its first row stands for it).
+    by_device = [row for i, row in enumerate(by_device) if i == 0 or row[1:] != by_device[i - 1][1:]]
     start = 0
     for index, (pk, device_id, at) in enumerate(by_device):
         while by_device[start][1] != device_id or at - by_device[start][2] >= burst_w:

@@ -5,21 +5,34 @@ They are kept light (one stylesheet, one small script, both cached) for cheap ph
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.selectors import open_visit_at
-from ravao.checkins.services import checkin_checkout, checkin_self_scan
+from ravao.checkins.selectors import latest_declarations, open_household_visits_at, open_visit_at
+from ravao.checkins.services import (
+    checkin_checkout,
+    checkin_household,
+    checkin_self_scan,
+    household_client_id,
+)
 from ravao.people.devices import device_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
 from ravao.people.models import Device, HealthDeclaration, Person
-from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
+from ravao.people.selectors import (
+    declaration_is_fresh,
+    household_members,
+    person_latest_declaration,
+    person_status,
+)
 from ravao.people.services import Answers, declaration_submit, device_register, person_register
 from ravao.places.models import Area, Venue
 from ravao.places.selectors import scan_target
@@ -87,13 +100,26 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         if inside is None:
             return render(request, "checkins/left.html", {"venue": venue, "checkin": None})
         checkin_checkout(checkin=inside, at=now)
+        if device.is_owner:
+            # The household members this phone checked in here leave with the holder (issue 9).
+            for visit in open_household_visits_at(person, venue_id=venue.pk, device=device):
+                checkin_checkout(checkin=visit, at=now)
         return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
 
     declaration = person_latest_declaration(person)
-    if action == "checkin" and declaration_is_fresh(declaration, now=now):
+    # Households (issue 9): the owner phone's members, checked in together with one tap (looked up only
+    # for a household tap: a plain one-tap costs no extra query).
+    household_error = ""
+    if device.is_owner and action in ("checkin", "reconfirm") and request.POST.get("household") == "1":
+        response, household_error = _record_household(
+            request, venue=venue, area=area, device=device, household=household_members(person), now=now
+        )
+        if response is not None:
+            return response
+    elif action == "checkin" and declaration_is_fresh(declaration, now=now):
         assert declaration is not None
         return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
-    if action == "reconfirm" and declaration is not None:
+    elif action == "reconfirm" and declaration is not None:
         declaration = declaration_submit(
             person=person, answers=Answers.from_declaration(declaration), now=now
         )
@@ -115,8 +141,85 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         "fresh": declaration_is_fresh(declaration, now=now),
         "status": person_status(person, declaration, now=now),
         "show_form": action == "update" or declaration is None,
+        "household": _household_choices(household_members(person) if device.is_owner else [], now=now),
+        "household_error": household_error,
     }
-    return render(request, "checkins/known_visitor.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors or household_error else 200
+    return render(request, "checkins/known_visitor.html", context, status=status)
+
+
+# --- Households (issue 9): one tap checks in the chosen members together --------------------------------
+
+
+def _household_choices(household: list[Person], *, now: datetime) -> list[dict[str, Any]]:
+    """Each member with their own latest declaration and colour, for the checkboxes (one query)."""
+    if not household:
+        return []
+    declarations = latest_declarations({m.pk for m in household})
+    choices = []
+    for member in household:
+        declaration = declarations.get(member.pk)
+        choices.append(
+            {
+                "member": member,
+                "declaration": declaration,
+                "fresh": declaration_is_fresh(declaration, now=now),
+                "status": person_status(member, declaration, now=now),
+            }
+        )
+    return choices
+
+
+def _record_household(
+    request: HttpRequest,
+    *,
+    venue: Venue,
+    area: Area | None,
+    device: Device,
+    household: list[Person],
+    now: datetime,
+) -> tuple[HttpResponse | None, str]:
+    """The household tap: (the confirmation, "") or (None, why the page is shown again). The holder is
+    "self"; members are named by public id. A stale declaration is re-confirmed as it was (the page says
+    so next to the person), except the holder's when they tapped the plain "Check in" (their page asks
+    them first, as without a household); a person with no declaration at all must declare first."""
+    holder = device.person
+    chosen_values = set(request.POST.getlist("who"))
+    by_value = {"self": holder, **{str(m.public_id): m for m in household}}
+    if not chosen_values or not chosen_values <= set(by_value):
+        return None, str(_("Choose who is checking in."))
+    chosen = [p for value, p in by_value.items() if value in chosen_values]
+    declarations = latest_declarations({p.pk for p in chosen})
+    if any(p.pk not in declarations for p in chosen):
+        return None, str(_("Someone you chose has no health declaration yet: declare for them first."))
+    stale_holder = holder.pk in declarations and not declaration_is_fresh(declarations[holder.pk], now=now)
+    if "self" in chosen_values and stale_holder and request.POST.get("action") == "checkin":
+        return None, ""
+    entries = checkin_household(
+        device=device,
+        venue=venue,
+        area=area,
+        persons=chosen,
+        declarations=declarations,
+        client_id=_parse_client_id(request.POST.get("client_id")),
+        at=now,
+    )
+    if not entries:  # every id taken by someone else: as if nothing was there
+        return None, str(_("Choose who is checking in."))
+    first = entries[0]
+    first.checkin.area = area
+    response = render(
+        request,
+        "checkins/confirmation.html",
+        {
+            "checkin": first.checkin,
+            "person": first.person,
+            "status": first.status,
+            "just_created": first.created,
+            "household_entries": entries,
+        },
+    )
+    return response, ""
 
 
 def _initial(declaration: HealthDeclaration | None) -> dict[str, Any]:
@@ -155,30 +258,55 @@ def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> Ht
 
 
 def _own_checkin(request: HttpRequest, client_id: uuid.UUID) -> tuple[CheckIn, Device]:
-    """A check-in is visible only to the device's person (404 otherwise, like a missing one)."""
+    """A check-in is visible only to the device's person, and to the owner device of the holder for their
+    household members' (404 otherwise, like a missing one)."""
     device = device_from_request(request)
     if device is None:
         raise Http404
+    visible = Q(person_id=device.person_id)
+    if device.is_owner:
+        visible |= Q(person__household_of_id=device.person_id)
     checkin = (
-        CheckIn.objects.select_related("venue", "area")
-        .filter(client_id=client_id, person_id=device.person_id)
-        .first()
+        CheckIn.objects.select_related("venue", "area", "person").filter(visible, client_id=client_id).first()
     )
     if checkin is None:
         raise Http404
     return checkin, device
 
 
+def _same_tap(checkin: CheckIn, device: Device) -> list[CheckIn]:
+    """The members' check-ins of the holder's household tap whose id is `checkin`'s (their ids derive
+    from it, `household_client_id`): the confirmation lists them again and one check-out closes them all."""
+    if not device.is_owner or checkin.person_id != device.person_id:
+        return []
+    members = household_members(device.person)
+    if not members:
+        return []
+    ids = [household_client_id(checkin.client_id, m, holder=device.person) for m in members]
+    return list(
+        CheckIn.objects.select_related("person").filter(client_id__in=ids, person__household_of=device.person)
+    )
+
+
 @require_http_methods(["GET"])
 def confirmation(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     checkin, device = _own_checkin(request, client_id)
-    person = device.person
+    person = checkin.person
     status = person_status(person, person_latest_declaration(person), now=timezone.now())
-    return _confirmation(request, checkin, person=person, status=status, created=False)
+    together = _same_tap(checkin, device)
+    context = {"checkin": checkin, "person": person, "status": status, "just_created": False}
+    if together:
+        context["household_entries"] = [
+            {"person": c.person, "status": c.status_at_entry} for c in [checkin, *together]
+        ]
+    return render(request, "checkins/confirmation.html", context)
 
 
 @require_POST
 def checkout(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    checkin, _device = _own_checkin(request, client_id)
-    checkin_checkout(checkin=checkin, at=timezone.now())
+    checkin, device = _own_checkin(request, client_id)
+    now = timezone.now()
+    # A household that came in with one tap leaves with one tap.
+    for visit in [checkin, *_same_tap(checkin, device)]:
+        checkin_checkout(checkin=visit, at=now)
     return render(request, "checkins/left.html", {"venue": checkin.venue, "checkin": checkin})

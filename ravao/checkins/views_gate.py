@@ -186,6 +186,8 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
                 "masked_name": gate.mask_name(person.full_name),
                 "status": colour,
                 "created": created,
+                # Entered with a relative's phone: a member of that phone's household (issue 9).
+                "household": person.household_of_id is not None,
             }
             return render(request, "checkins/gate_visitor_done.html", done)
         status = 400

@@ -12,7 +12,7 @@ from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
 from ravao.lib.text import nfc
 from ravao.people.models import HealthDeclaration, Sex
-from ravao.people.services import Answers, Profile
+from ravao.people.services import Answers, MemberProfile, Profile
 from ravao.places.models import AdminUnit
 from ravao.places.selectors import commune_choices
 
@@ -222,4 +222,54 @@ class GateVisitorForm(forms.Form):
             commune=None,
             address="",
             email="",
+        )
+
+
+class HouseholdMemberForm(forms.Form):
+    """A household member (issue 9): a child or an elderly parent who shares the holder's phone. A phone
+    of their own is optional; left empty (or the holder's own number) they are found through the holder."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    phone = forms.CharField(
+        label=_("Their own phone number (if they have one)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("Leave empty when they use your phone."),
+    )
+    id_number = forms.CharField(label=_("ID number (CCCD/CMND/passport)"), max_length=20, required=False)
+    year_of_birth = forms.IntegerField(
+        label=_("Year of birth"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+
+    clean_full_name = ProfileForm.clean_full_name
+    clean_id_number = ProfileForm.clean_id_number
+    clean_year_of_birth = ProfileForm.clean_year_of_birth
+
+    def __init__(self, *args: Any, with_phone: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_phone:
+            # Editing a member: a phone is not theirs to change here (it identifies them at gates).
+            del self.fields["phone"]
+
+    def clean_phone(self) -> str | None:
+        raw = self.cleaned_data.get("phone") or ""
+        if not raw.strip():
+            return None
+        phone = normalise_phone(raw)
+        if phone is None:
+            raise forms.ValidationError(_("Enter a Vietnamese phone number, for example 0912 345 678."))
+        return phone
+
+    def member(self, *, holder_phone: str | None = None) -> MemberProfile:
+        data = self.cleaned_data
+        phone = data.get("phone")
+        return MemberProfile(
+            full_name=data["full_name"],
+            year_of_birth=data["year_of_birth"],
+            sex=data["sex"],
+            id_number=data.get("id_number"),
+            # The holder's own number is the household's, not the member's.
+            phone=None if phone == holder_phone else phone,
         )

@@ -64,11 +64,28 @@ class Person(models.Model):
     case_status = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # --- Households (issue 9): one phone, several people --------------------------------------------
+    # A member (a child, an elderly parent) is managed from the holder's owner phone: khai hộ, or staff
+    # entry at a gate with the holder's phone. A member has no phone of their own (found through the
+    # holder's), may have an ID number, and has their own declarations, visits and personal QR.
+    # PROTECT: a member is never removed as a side effect of deleting the holder; `person_delete`
+    # removes the members explicitly and the purge keeps a holder whose members are still kept.
+    household_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="household_members",
+        verbose_name=_("household of"),
+    )
+
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="person_has_phone_or_id",
-                condition=Q(phone_hash__isnull=False) | Q(id_hash__isnull=False),
+                condition=Q(phone_hash__isnull=False)
+                | Q(id_hash__isnull=False)
+                | Q(household_of__isnull=False),
             )
         ]
 
@@ -78,6 +95,15 @@ class Person(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.refresh_lookup_keys()
         super().save(*args, **kwargs)
+
+    @property
+    def contact_phone(self) -> str | None:
+        """The number that reaches this person: their own, else their household holder's (issue 9). Tracing
+        should call and text a household member (a child, a grandparent) through it. One query for a member
+        unless `household_of` was selected with them."""
+        if self.phone:
+            return self.phone
+        return self.household_of.phone if self.household_of_id and self.household_of else None
 
     def refresh_lookup_keys(self) -> None:
         """Recompute the keyed hashes from the clear values (also call it before bulk_create)."""

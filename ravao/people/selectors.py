@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.status import StatusFacts, colour_for
-from ravao.privacy.crypto import lookup_hash, name_tokens
+from ravao.privacy.crypto import lookup_hash, name_index, name_tokens
 
 
 def device_by_key(key: str) -> Device | None:
@@ -67,3 +68,32 @@ def persons_named(words: str, persons: QuerySet[Person] | None = None) -> QueryS
 
 def person_declarations(person: Person) -> QuerySet[HealthDeclaration]:
     return HealthDeclaration.objects.filter(person=person).order_by("-created_at")
+
+
+# --- Households (issue 9) -------------------------------------------------------------------------------
+
+
+def household_members(holder: Person) -> list[Person]:
+    """The members the holder's phone manages, oldest first."""
+    return list(Person.objects.filter(household_of=holder).order_by("created_at", "pk"))
+
+
+def access_household_member(device: Device | None, public_id: uuid.UUID | str) -> Person:
+    """A member of the device's person's household, for the holder's owner device only. Missing,
+    someone else's member and a non-owner device are the same 404: nothing tells them apart."""
+    if device is None or not device.is_owner:
+        raise Http404
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    member = Person.objects.filter(household_of_id=device.person_id, public_id=public_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def household_member_named(holder: Person, full_name: str) -> Person | None:
+    """The holder's member of that name (diacritics, case and spacing ignored by the blind index), so that
+    declaring again for grandma, or entering her at a gate again, finds her instead of a second copy."""
+    return Person.objects.filter(household_of=holder, name_index=name_index(full_name)).order_by("pk").first()

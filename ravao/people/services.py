@@ -2,14 +2,16 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ravao.lib.text import nfc
 from ravao.people.models import Device, HealthDeclaration, Person
-from ravao.people.selectors import person_by_phone_or_id, person_status
+from ravao.people.selectors import household_member_named, person_by_phone_or_id, person_status
 from ravao.places.models import AdminUnit
 from ravao.privacy.retention import Hold, person_holds, person_release
 from ravao.privacy.services import audit_record
@@ -126,7 +128,8 @@ class PersonDeletion:
 
 @transaction.atomic
 def person_delete(*, person: Person, now: datetime | None = None) -> PersonDeletion:
-    """The person asked to be forgotten: their check-ins, declarations and devices go with them.
+    """The person asked to be forgotten: their check-ins, declarations and devices go with them, and so
+    do the household members only their phone manages (explicitly: `household_of` is PROTECT).
 
     Refused while a record another app must keep names them (a tracing case of theirs, or a contact row
     of theirs in a case still kept: ravao.privacy.retention.person_holds); allowed once that record's
@@ -136,17 +139,21 @@ def person_delete(*, person: Person, now: datetime | None = None) -> PersonDelet
     # Lock the person's row: an insert that would refer to them (a new case or contact row takes a key
     # lock on it) waits for this decision instead of racing it.
     Person.objects.select_for_update().filter(pk=person.pk).first()
-    holds = tuple(person_holds(person=person, now=now))
+    members = list(Person.objects.filter(household_of=person))
+    holds = tuple(hold for who in (person, *members) for hold in person_holds(person=who, now=now))
     if not holds:
         try:
             # A savepoint: if a PROTECT reference appeared after the check, nothing is half-deleted.
             with transaction.atomic():
-                counts = person_release(person=person, now=now)
+                counts: dict[str, int] = {}
                 person_id = person.pk
-                for label, count in person.delete()[1].items():
-                    counts[label] = counts.get(label, 0) + count
+                for who in (*members, person):  # members first: their link to the holder is PROTECT
+                    for label, count in person_release(person=who, now=now).items():
+                        counts[label] = counts.get(label, 0) + count
+                    for label, count in who.delete()[1].items():
+                        counts[label] = counts.get(label, 0) + count
         except ProtectedError:
-            holds = tuple(person_holds(person=person, now=now))
+            holds = tuple(hold for who in (person, *members) for hold in person_holds(person=who, now=now))
         else:
             audit_record(actor=None, action="profile.delete", person_id=person_id, details={"counts": counts})
             return PersonDeletion(deleted=True, counts=counts)
@@ -183,3 +190,110 @@ def person_set_date_of_birth(*, person: Person, date_of_birth: date) -> Person:
     person.year_of_birth = date_of_birth.year
     person.save(update_fields=["date_of_birth", "year_of_birth"])
     return person
+
+
+# --- Households (issue 9): one phone, several people ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What a household member is known by. Usually no phone of their own (they are found through the
+    holder's); one they do have is kept, so that a gate finds them by it."""
+
+    full_name: str
+    year_of_birth: int
+    sex: str
+    id_number: str | None = None
+    phone: str | None = None
+
+
+@transaction.atomic
+def household_member_add(
+    *,
+    holder: Person,
+    member: MemberProfile,
+    actor: Any = None,
+    role: str = "",
+    request: HttpRequest | None = None,
+    via: str = "khai_ho",
+) -> tuple[Person, bool]:
+    """A member of the holder's household: the holder's existing member of that name (declaring again
+    for grandma is not a second grandma), or a new person. Returns (member, created).
+
+    A phone or ID number already held by someone else is refused with `AlreadyRegistered`: nobody is
+    merged into an existing person, and nothing tells the holder whose number it is. The holder's own
+    member with that phone or ID number is that member."""
+    known = person_by_phone_or_id(phone=member.phone, id_number=member.id_number)
+    if known is not None:
+        if known.household_of_id != holder.pk:
+            raise AlreadyRegistered
+        return known, False
+    existing = household_member_named(holder, member.full_name)
+    if existing is not None:
+        return existing, False
+    person = Person(
+        full_name=nfc(member.full_name),
+        phone=member.phone,
+        id_number=member.id_number or None,
+        year_of_birth=member.year_of_birth,
+        sex=member.sex,
+        nationality=holder.nationality,
+        commune=holder.commune,
+        household_of=holder,
+    )
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise AlreadyRegistered from None  # the same phone or ID number registered a moment ago
+    audit_record(
+        actor=actor,
+        action="household.add",
+        person_id=person.pk,
+        obj=person,
+        request=request,
+        role=role,
+        details={"holder_id": holder.pk, "via": via},
+    )
+    return person, True
+
+
+class AlreadyRegistered(Exception):
+    """The phone or ID number typed for a household member belongs to a person outside the household."""
+
+
+@transaction.atomic
+def household_member_update(*, member: Person, profile: MemberProfile) -> Person:
+    """The holder corrects a member's name, year of birth, sex or ID number (never a phone: a member has
+    none of their own). An ID number held by another person is refused with `AlreadyRegistered`."""
+    if profile.id_number:
+        other = person_by_phone_or_id(phone=None, id_number=profile.id_number)
+        if other is not None and other.pk != member.pk:
+            raise AlreadyRegistered
+    member.full_name = nfc(profile.full_name)
+    member.year_of_birth = profile.year_of_birth
+    member.sex = profile.sex
+    member.id_number = profile.id_number or member.id_number
+    member.save()
+    audit_record(
+        actor=None,
+        action="household.update",
+        person_id=member.pk,
+        obj=member,
+        details={"holder_id": member.household_of_id},
+    )
+    return member
+
+
+@transaction.atomic
+def household_member_remove(*, member: Person) -> None:
+    """The holder removes a member: the member's own data (visits, declarations) goes, as when a person
+    deletes their own profile. The audit row keeps only the holder and the member's row id."""
+    holder_id, member_id = member.household_of_id, member.pk
+    member.delete()
+    audit_record(
+        actor=None,
+        action="household.remove",
+        person_id=holder_id,
+        details={"holder_id": holder_id, "member_id": member_id},
+    )

@@ -12,4 +12,6 @@ urlpatterns = [
     path("me/card/", views.wallet_card, name="wallet_card"),
     path("me/family/", views.family_declare, name="family_declare"),
     path("me/family/<uuid:public_id>/card/", views.family_card, name="family_card"),
+    path("me/family/<uuid:public_id>/edit/", views.family_edit, name="family_edit"),
+    path("me/family/<uuid:public_id>/remove/", views.family_remove, name="family_remove"),
 ]

@@ -1,33 +1,45 @@
 """The visitor's own page (J8): where I have been, my status, my declaration, forget me; the personal QR
-shown at a gate, a printable wallet card, and declarations for a family member ("khai hộ", J5)."""
+shown at a gate, a printable wallet card, and declarations for a family member ("khai hộ", J5), who
+becomes a member of this phone's household (issue 9)."""
 
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins import conf as gate_conf
 from ravao.checkins.gate import mask_name
-from ravao.checkins.selectors import person_visits
+from ravao.checkins.selectors import household_visits, latest_declarations, person_visits
 from ravao.lib.qr import make_qr
 from ravao.lib.tokens import issue_token
 from ravao.people.devices import device_from_request, forget_device_cookie
-from ravao.people.forms import DeclarationForm, ProfileForm
-from ravao.people.models import HealthDeclaration, Person
-from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
+from ravao.people.forms import DeclarationForm, HouseholdMemberForm, ProfileForm
+from ravao.people.models import Device, Person
+from ravao.people.selectors import (
+    access_household_member,
+    declaration_is_fresh,
+    household_members,
+    person_latest_declaration,
+    person_status,
+)
 from ravao.people.services import (
+    AlreadyRegistered,
     Answers,
     declaration_submit,
     device_forget,
+    household_member_add,
+    household_member_remove,
+    household_member_update,
     person_delete,
-    person_register,
     person_update_profile,
 )
 from ravao.privacy.selectors import person_accesses
@@ -40,13 +52,6 @@ def _personal_qr(person: Person, *, now: datetime, ttl: timedelta) -> dict[str, 
     # segno writes the SVG itself from a base64url token: nothing user-typed reaches the markup.
     svg: SafeString = mark_safe(make_qr(token).svg_inline(scale=6, border=4))  # noqa: S308
     return {"qr_svg": svg, "qr_expires": now + ttl, "qr_token": token}
-
-
-def _family_members(person: Person) -> list[Person]:
-    """Persons this person declared for (khai hộ). A read of declarations; kept here because it serves
-    only these pages (people.selectors is the place if another page needs it)."""
-    ids = HealthDeclaration.objects.filter(declared_by=person).values("person_id")
-    return list(Person.objects.filter(pk__in=ids).exclude(pk=person.pk).order_by("created_at"))
 
 
 @require_http_methods(["GET"])
@@ -65,7 +70,8 @@ def me(request: HttpRequest) -> HttpResponse:
         "status": person_status(person, declaration, now=now),
         "visits": person_visits(person, device=device)[:200],
         "retention_days": settings.RAVAO_RETENTION_DAYS,
-        "family": _family_members(person) if device.is_owner else [],
+        # Household members are the owner phone's business only: another phone sees nothing of them.
+        "household": _household_sections(person, now=now) if device.is_owner else [],
     }
     if device.is_owner:
         # Exposures and who accessed the data are the person's own business: the owner phone only.
@@ -178,43 +184,103 @@ def wallet_card(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET"])
 def family_card(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    device = device_from_request(request)
-    if device is None or not device.is_owner:
-        raise Http404
-    member = next((p for p in _family_members(device.person) if p.public_id == public_id), None)
-    if member is None:
-        raise Http404
+    member = access_household_member(device_from_request(request), public_id)
     return _card_response(request, member)
+
+
+# --- Households (issue 9): khai hộ adds a member; the holder's owner phone edits and removes them ------
+
+
+def _household_sections(holder: Person, *, now: datetime) -> list[dict[str, object]]:
+    """Each member with their own status, latest declaration, visits and personal QR, for the holder's
+    owner phone: a constant number of queries for the whole household (plus the QR drawings)."""
+    members = household_members(holder)
+    if not members:
+        return []
+    declarations = latest_declarations({m.pk for m in members})
+    visits = household_visits([m.pk for m in members], per_member=50)
+    ttl = gate_conf.personal_qr_ttl()
+    sections: list[dict[str, object]] = []
+    for member in members:
+        declaration = declarations.get(member.pk)
+        sections.append(
+            {
+                "member": member,
+                "declaration": declaration,
+                "fresh": declaration_is_fresh(declaration, now=now),
+                "status": person_status(member, declaration, now=now),
+                "visits": visits.get(member.pk, []),
+                **_personal_qr(member, now=now, ttl=ttl),
+            }
+        )
+    return sections
+
+
+def _no_device(request: HttpRequest, device: Device | None) -> HttpResponse:
+    return render(request, "people/no_device.html", status=403 if device else 200)
 
 
 @require_http_methods(["GET", "POST"])
 def family_declare(request: HttpRequest) -> HttpResponse:
-    """Declare for a family member (khai hộ): their profile and declaration, then their printable QR."""
+    """Declare for a family member (khai hộ): a member of this phone's household (a new one, or the one of
+    that name, phone or ID number), their own profile and declaration. Never merges into someone else."""
     device = device_from_request(request)
     if device is None or not device.is_owner:
-        return render(request, "people/no_device.html", status=403 if device else 200)
-    me = device.person
-    near = me.commune.parent if me.commune else None
-    profile_form = ProfileForm(request.POST or None, near=near)
+        return _no_device(request, device)
+    holder = device.person
+    initial: dict[str, object] = {}
+    if request.method == "GET" and request.GET.get("member"):
+        # "New declaration" of a member: their details filled in (404 for anyone else's member).
+        member = access_household_member(device, request.GET["member"])
+        initial = {"full_name": member.full_name, "year_of_birth": member.year_of_birth, "sex": member.sex}
+    profile_form = HouseholdMemberForm(request.POST or None, initial=initial)
     declaration_form = DeclarationForm(request.POST or None)
     if request.method == "POST" and profile_form.is_valid() and declaration_form.is_valid():
-        profile = profile_form.profile()
-        known_members = {p.pk for p in _family_members(me)}
-        with transaction.atomic():
-            member, created = person_register(profile=profile)
-            if not created and member.pk not in known_members:
-                # Someone else's existing profile (same phone or ID number), or this person's own: nothing
-                # is recorded and no pass is handed out, or whoever knows a phone number could print one.
-                return render(
-                    request,
-                    "people/family_known.html",
-                    {"masked_name": mask_name(member.full_name), "own": member.pk == me.pk},
-                    status=409,
+        try:
+            with transaction.atomic():
+                member, _created = household_member_add(
+                    holder=holder, member=profile_form.member(holder_phone=holder.phone), request=request
                 )
-            declaration_submit(
-                person=member, answers=declaration_form.answers(), now=timezone.now(), declared_by=me
-            )
-        return redirect("people:family_card", public_id=member.public_id)
+                declaration_submit(
+                    person=member, answers=declaration_form.answers(), now=timezone.now(), declared_by=holder
+                )
+        except AlreadyRegistered:
+            # Someone outside the household has that phone or ID number: nothing is recorded, nothing
+            # about them is shown (not even a masked name), and no pass is handed out.
+            return render(request, "people/family_known.html", status=409)
+        return redirect(reverse("people:me") + f"#member-{member.public_id}")
     context = {"profile_form": profile_form, "form": declaration_form}
     status = 400 if request.method == "POST" else 200
     return render(request, "people/family_declare.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def family_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The holder corrects a member's details (owner phone only; 404 for anything else)."""
+    member = access_household_member(device_from_request(request), public_id)
+    initial = {
+        "full_name": member.full_name,
+        "id_number": member.id_number,
+        "year_of_birth": member.year_of_birth,
+        "sex": member.sex,
+    }
+    form = HouseholdMemberForm(request.POST or None, initial=initial, with_phone=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household_member_update(member=member, profile=form.member())
+        except AlreadyRegistered:
+            form.add_error("id_number", _("This ID number is already registered."))
+        else:
+            return redirect(reverse("people:me") + f"#member-{member.public_id}")
+    context = {"form": form, "member": member}
+    return render(request, "people/family_edit.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def family_remove(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Remove a member and their data (owner phone only; asks for an explicit confirmation)."""
+    member = access_household_member(device_from_request(request), public_id)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "people/family_remove.html", {"member": member}, status=400)
+    household_member_remove(member=member)
+    return redirect("people:me")

@@ -181,6 +181,9 @@ def retention_purge(*, now: datetime, batch_size: int = 2000) -> PurgeRun:
         .exclude(Exists(CheckIn.objects.filter(person=OuterRef("pk"))))
         .exclude(Exists(HealthDeclaration.objects.filter(person=OuterRef("pk"))))
         .exclude(Exists(Device.objects.filter(person=OuterRef("pk"))))
+        # A household holder stays while a member is kept (`household_of` is PROTECT); a member with
+        # nothing left goes like anyone else, and the holder with the next purge.
+        .exclude(Exists(Person.objects.filter(household_of=OuterRef("pk"))))
     )
     delete_in_batches(orphans, batch_size=batch_size, record=ledger.record)
     # The real end of the run (a run that died keeps finished_at empty).

@@ -51,6 +51,15 @@ VENUE_A: Kwargs = lambda t: {"venue_id": t.venue_a.pk}  # noqa: E731
 AREA_A: Kwargs = lambda t: {"area_id": t.area_a.pk}  # noqa: E731
 CASE: Kwargs = lambda t: {"case_id": t.case.pk}  # noqa: E731
 
+
+def _member(t: "AccessMatrixTests") -> uuid.UUID:
+    """The public id of the visitor's household member (the same one on every call: found by name)."""
+    from ravao.people.services import MemberProfile, household_member_add
+
+    profile = MemberProfile(full_name="Nguyễn Văn Bé", year_of_birth=2015, sex="male")
+    return household_member_add(holder=t.visitor, member=profile)[0].public_id
+
+
 ROWS: dict[str, tuple[str, Kwargs]] = {
     "home": ("200 200 302 302 302 302 302 302 302", NONE),
     "manifest": (PUBLIC, NONE),
@@ -98,6 +107,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "people:wallet_card": ("200 200 200 200 200 200 200 200 200", NONE),
     "people:family_declare": (PUBLIC, NONE),
     "people:family_card": ("404 404 404 404 404 404 404 404 404", lambda t: {"public_id": uuid.uuid4()}),
+    # Households (issue 9): a member is edited and removed from the holder's owner phone only.
+    "people:family_edit": ("404 200 404 404 404 404 404 404 404", lambda t: {"public_id": _member(t)}),
+    "people:family_remove": (POST_ONLY, lambda t: {"public_id": _member(t)}),
     # Account security and two-factor login
     "accounts:security": (LOGIN_ONLY, NONE),
     "accounts:password_change": (LOGIN_ONLY, NONE),

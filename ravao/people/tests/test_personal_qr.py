@@ -71,7 +71,8 @@ class FamilyTests(RavaoTestCase):
         response = client.post(reverse("people:family_declare"), {**MEMBER, **ANSWERS})
         member = person_by_phone_or_id(phone="0912777888", id_number=None)
         assert member is not None
-        self.assertRedirects(response, reverse("people:family_card", args=[member.public_id]))
+        self.assertRedirects(response, reverse("people:me") + f"#member-{member.public_id}")
+        self.assertEqual(member.household_of, self.visitor)  # a member with a phone of their own
         declaration = HealthDeclaration.objects.get(person=member)
         self.assertEqual(declaration.declared_by, self.visitor)
         self.assertEqual(declaration.status, "yellow")  # ANSWERS has a cough
@@ -96,11 +97,15 @@ class FamilyTests(RavaoTestCase):
         card = self.device_client().get(reverse("people:family_card", args=[stranger.public_id]))
         self.assertEqual(card.status_code, 404)
 
-    def test_my_own_phone_is_refused(self) -> None:
+    def test_my_own_id_number_is_refused(self) -> None:
+        # My own phone makes a household member (people/tests/test_household.py); my own ID number is mine.
+        self.visitor.id_number = "001092012345"
+        self.visitor.save()
         response = self.device_client().post(
-            reverse("people:family_declare"), {**MEMBER, **ANSWERS, "phone": "0912345678"}
+            reverse("people:family_declare"), {**MEMBER, **ANSWERS, "id_number": "001092012345"}
         )
         self.assertEqual(response.status_code, 409)
+        self.assertNotContains(response, "Nguyễn V. A.", status_code=409)
 
     def test_bad_input(self) -> None:
         response = self.device_client().post(reverse("people:family_declare"), {**MEMBER, "phone": "1"})
