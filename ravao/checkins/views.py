@@ -20,7 +20,7 @@ from ravao.people.devices import device_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.selectors import declaration_is_fresh, person_latest_declaration, person_status
-from ravao.people.services import Answers, declaration_submit, device_register, person_register
+from ravao.people.services import Answers, declaration_submit, device_register, person_register_self
 from ravao.places.models import Area, Venue
 from ravao.places.selectors import scan_target
 
@@ -133,8 +133,9 @@ def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> Ht
         if profile_form.is_valid() and declaration_form.is_valid():
             now = timezone.now()
             with transaction.atomic():
-                person, created = person_register(profile=profile_form.profile())
-                device = device_register(person=person, owner=created)
+                # A known phone gets a provisional person of its own (issue 9): the device owns only it.
+                person = person_register_self(profile=profile_form.profile())
+                device = device_register(person=person, owner=True)
                 declaration = declaration_submit(person=person, answers=declaration_form.answers(), now=now)
                 response = _record(
                     request, venue=venue, area=area, person=person, device=device, declaration=declaration

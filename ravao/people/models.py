@@ -63,11 +63,28 @@ class Person(models.Model):
     case_status = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # --- Identity (issue 9): phone possession and provisional persons (docs/privacy.md, "Identity") ---
+    # Set when a one-time code sent to `phone` was typed back: the person holds the phone.
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # A provisional person: a device typed a phone that another person already holds. It carries the
+    # claimed phone (encrypted, and a NON-unique keyed hash so tracing finds it), what it typed and its
+    # visits; it never sees or changes the holder. Verifying the phone merges it into the holder.
+    claimed_phone = EncryptedTextField(null=True, blank=True)
+    claimed_phone_hash = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, db_index=True, editable=False
+    )
+    # Once merged, the (emptied) provisional row points to the person it was merged into.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="person_has_phone_or_id",
-                condition=Q(phone_hash__isnull=False) | Q(id_hash__isnull=False),
+                condition=Q(phone_hash__isnull=False)
+                | Q(id_hash__isnull=False)
+                | Q(claimed_phone_hash__isnull=False),
             )
         ]
 
@@ -83,6 +100,16 @@ class Person(models.Model):
         self.phone_hash = lookup_hash(self.phone) if self.phone else None
         self.id_hash = lookup_hash(self.id_number) if self.id_number else None
         self.name_index = name_index(self.full_name)
+        self.claimed_phone_hash = lookup_hash(self.claimed_phone) if self.claimed_phone else None
+
+    @property
+    def is_provisional(self) -> bool:
+        """Typed a phone someone else holds; sees only itself until the phone is verified."""
+        return self.phone_hash is None and self.claimed_phone_hash is not None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.phone_verified_at is not None
 
 
 class Device(models.Model):
