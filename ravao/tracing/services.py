@@ -27,7 +27,7 @@ from ravao.tracing import conf
 from ravao.tracing.access import ROLE
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
 from ravao.tracing.models import Alert, Case, Contact
-from ravao.tracing.sms import sms_sender
+from ravao.lib.sms import sms_sender
 from ravao.tracing.windows import proposed_window
 
 log = logging.getLogger("ravao.tracing")
@@ -276,7 +276,7 @@ def contact_decide(
     if decision == Contact.Decision.CONFIRMED and not was_confirmed and contact.person.phone:
         phone = contact.person.phone
         text = _notify_text()
-        transaction.on_commit(lambda: sms_sender().send(to=phone, text=text))
+        transaction.on_commit(lambda: sms_sender().send(to=phone, text=text, kind="alert"))
     return contact
 
 
@@ -386,7 +386,7 @@ def _deliver_alert(alert: Alert) -> None:
                 send_mail(subject, text, None, [email])
             phone = manager.phone or (manager.username if manager.username.isdigit() else "")
             if phone:
-                sms_sender().send(to=phone, text=text)
+                sms_sender().send(to=phone, text=text, kind="alert")
         except Exception:  # one unreachable manager must not stop the others; the in-app alert stays
             log.exception("alert %s: delivery to user %s failed", alert.pk, manager.pk)
 
