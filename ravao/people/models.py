@@ -166,3 +166,65 @@ class HealthDeclaration(models.Model):
 
     SYMPTOM_FIELDS = ("fever", "cough", "shortness_of_breath", "pneumonia", "sore_throat", "fatigue")
     CONTACT_FIELDS = ("contact_case", "contact_abroad", "contact_symptomatic")
+
+
+class PhoneVerification(models.Model):
+    """One code sent to one phone (issue 9). The code itself is never stored: only its keyed hash.
+
+    `device` is the device that asked (None while a first visit waits for its code under
+    RAVAO_REQUIRE_PHONE_VERIFICATION; the typed visit waits, encrypted, in `pending`)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    phone = EncryptedTextField()
+    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # A first visit held until the code is typed back (JSON, encrypted), when verification is required.
+    pending = EncryptedTextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"verification {self.public_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_hash = lookup_hash(self.phone)
+        super().save(*args, **kwargs)
+
+
+class PhoneVerificationEvent(models.Model):
+    """Every code sent (or refused) and every code typed, for the limits and for the record: the phone
+    and the client's address as keyed hashes, never the code or the phone in clear."""
+
+    class Kind(models.TextChoices):
+        SEND = "send", _("Code sent")
+        ATTEMPT = "attempt", _("Code typed")
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        SEND_FAILED = "send_failed", _("Sending failed")
+        TOO_MANY = "too_many", _("Refused: too many codes")
+        COOLDOWN = "cooldown", _("Refused: asked again too soon")
+        VERIFIED = "verified", _("Verified")
+        WRONG = "wrong", _("Wrong code")
+        EXPIRED = "expired", _("Code expired")
+        LOCKED = "locked", _("Too many wrong codes")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    phone_hash = models.CharField(max_length=64, editable=False)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    client_hash = models.CharField(max_length=64, editable=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_hash", "at"], name="otp_event_phone_time"),
+            models.Index(fields=["client_hash", "at"], name="otp_event_client_time"),
+            models.Index(fields=["device", "at"], name="otp_event_device_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} @ {self.at:%Y-%m-%d %H:%M}"

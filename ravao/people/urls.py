@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.people import views
+from ravao.people import views, views_verify
 
 app_name = "people"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("me/card/", views.wallet_card, name="wallet_card"),
     path("me/family/", views.family_declare, name="family_declare"),
     path("me/family/<uuid:public_id>/card/", views.family_card, name="family_card"),
+    path("me/verify/", views_verify.verify_start, name="verify"),
+    path("me/verify/<uuid:public_id>/", views_verify.verify_code, name="verify_code"),
 ]

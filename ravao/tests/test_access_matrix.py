@@ -98,6 +98,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "people:wallet_card": ("200 200 200 200 200 200 200 200 200", NONE),
     "people:family_declare": (PUBLIC, NONE),
     "people:family_card": ("404 404 404 404 404 404 404 404 404", lambda t: {"public_id": uuid.uuid4()}),
+    # Phone verification (issue 9): the device's own phone; a code page of another device is a 404.
+    "people:verify": (PUBLIC, NONE),
+    "people:verify_code": ("404 404 404 404 404 404 404 404 404", lambda t: {"public_id": uuid.uuid4()}),
     # Account security and two-factor login
     "accounts:security": (LOGIN_ONLY, NONE),
     "accounts:password_change": (LOGIN_ONLY, NONE),

@@ -19,7 +19,7 @@ class _Gateway(BaseHTTPRequestHandler):
     status: ClassVar[int] = 200
     delay: ClassVar[float] = 0.0
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
         _Gateway.received.append({"headers": dict(self.headers), "body": body})
@@ -30,7 +30,7 @@ class _Gateway(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b'{"ok": true}')
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (quiet test output)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -62,7 +62,8 @@ class HttpSmsSenderTests(SimpleTestCase):
         self.sender().send(to="0912345678", text="Mã xác minh: 123456", kind="otp")
         [request] = _Gateway.received
         self.assertEqual(
-            request["body"], {"to": "84912345678", "from": "RAVAO", "text": "Mã xác minh: 123456", "kind": "otp"}
+            request["body"],
+            {"to": "84912345678", "from": "RAVAO", "text": "Mã xác minh: 123456", "kind": "otp"},
         )
         self.assertEqual(request["headers"]["Authorization"], "Bearer k-123")
         self.assertEqual(request["headers"]["Content-Type"], "application/json")
@@ -90,7 +91,9 @@ class HttpSmsSenderTests(SimpleTestCase):
 
     def test_an_unreachable_gateway(self) -> None:
         with self.assertRaises(SmsError):
-            HttpSmsSender(url="http://127.0.0.1:1/sms", api_key="k", timeout=1).send(to="0912345678", text="x")
+            HttpSmsSender(url="http://127.0.0.1:1/sms", api_key="k", timeout=1).send(
+                to="0912345678", text="x"
+            )
 
     def test_plain_http_to_another_host_and_a_missing_key_are_refused(self) -> None:
         with self.assertRaises(SmsError):
