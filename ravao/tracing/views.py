@@ -24,7 +24,7 @@ from ravao.lib.exports import write_csv, write_xlsx
 from ravao.lib.ids import mask_id_number, normalise_id_number
 from ravao.lib.phone import mask_phone, normalise_phone
 from ravao.people.models import Person
-from ravao.people.selectors import person_by_phone_or_id, persons_named
+from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.privacy.crypto import lookup_hash
 from ravao.privacy.services import audit_record
 from ravao.tracing import selectors
@@ -91,8 +91,10 @@ def _search(query: str) -> list[Person]:
     id_number = normalise_id_number(query)
     if phone or id_number:
         person = person_by_phone_or_id(phone=phone, id_number=id_number)
-        if person is not None:
-            return [person]
+        # A phone also finds the provisional persons claiming it, marked "unverified" (issue 9).
+        claims = [p for p in persons_for_phone(phone) if p.pk != getattr(person, "pk", None)] if phone else []
+        if person is not None or claims:
+            return ([person] if person is not None else []) + claims
         if any(c.isdigit() for c in query):
             return []
     return list(persons_named(query).order_by("pk")[:SEARCH_LIMIT])
@@ -123,7 +125,8 @@ def home(request: HttpRequest) -> HttpResponse:
             results = [
                 {
                     "person": p,
-                    "phone": mask_phone(p.phone) if p.phone else "",
+                    "phone": mask_phone(p.phone or p.claimed_phone or ""),
+                    "unverified": p.is_provisional,
                     "id_number": mask_id_number(p.id_number) if p.id_number else "",
                     "case_id": open_cases.get(p.pk),
                 }

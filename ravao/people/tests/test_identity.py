@@ -16,7 +16,7 @@ from ravao.checkins.models import CheckIn
 from ravao.checkins.tests.test_scan import FIRST_VISIT
 from ravao.lib.sms import LoggingSmsSender, SmsError
 from ravao.people.models import Device, Person, PhoneVerification, PhoneVerificationEvent
-from ravao.people.selectors import person_latest_declaration, person_status
+from ravao.people.selectors import person_latest_declaration, person_status, persons_for_phone
 from ravao.privacy.crypto import lookup_hash
 from ravao.privacy.models import AuditEvent
 from ravao.test import RavaoTestCase
@@ -336,3 +336,28 @@ class RequiredVerificationTests(VerificationTestCase):
         self.assertEqual(Person.objects.count(), 1)
         # Another browser cannot open the held visit's code page.
         self.assertEqual(Client().get(code_url).status_code, 404)
+
+
+class TracingFindsClaimsTests(VerificationTestCase):
+    """Issue 9, build item 2: tracing still finds visits made under a claimed phone, marked unverified."""
+
+    def test_persons_for_phone_lists_the_holder_then_the_claims(self) -> None:
+        self.stranger()
+        provisional = Device.objects.exclude(pk=self.visitor_device.pk).get().person
+        self.assertEqual(persons_for_phone(self.visitor.phone), [self.visitor, provisional])
+        self.assertEqual(persons_for_phone("0999999999"), [])
+
+    def test_the_case_search_lists_claims_too(self) -> None:
+        from ravao.tracing.views import _search
+
+        self.stranger(phone="0977000222")  # a phone nobody holds: a person of its own, unverified
+        self.stranger(phone="0977000222", name="Người Thứ Hai")  # the same phone again: a claim
+        found = _search("0977 000 222")
+        self.assertEqual([p.is_provisional for p in found], [False, True])
+        self.assertEqual(found[1].full_name, "Người Thứ Hai")
+
+    def test_merged_claims_are_not_listed_twice(self) -> None:
+        self.verify(self.device_client())
+        self.later()
+        self.verify(self.stranger(name="An"))
+        self.assertEqual(persons_for_phone(self.visitor.phone), [self.visitor])
