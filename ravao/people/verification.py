@@ -271,3 +271,12 @@ def person_verify_phone(*, device: Device, phone: str, now: datetime) -> Person:
     Device.objects.filter(pk=device.pk).update(person=person, is_owner=True)
     device.person, device.is_owner = person, True
     return person
+
+
+@transaction.atomic
+def verification_purge(*, before: datetime) -> int:
+    """Remove verification rows and events older than `before` (for `ravao purge`; not yet wired there).
+    Returns how many rows were removed."""
+    rows, _ = PhoneVerification.objects.filter(created_at__lt=before).delete()
+    events, _ = PhoneVerificationEvent.objects.filter(at__lt=before).delete()
+    return rows + events
