@@ -199,7 +199,7 @@ def _hold_first_visit(
     if held.get("client_id") == client_id:
         # The same form sent again (a double tap, a retry): the code already sent stands.
         waiting = PhoneVerification.objects.filter(
-            public_id=held.get("id"), verified_at__isnull=True, expires_at__gt=timezone.now()
+            public_id=str(held["id"]), verified_at__isnull=True, expires_at__gt=timezone.now()
         ).first()
         if waiting is not None:
             return redirect("people:verify_code", public_id=waiting.public_id)

@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Membership, Role, User
 from ravao.checkins.models import CheckIn
+from ravao.lib.sms import sms_sender
 from ravao.oversight import conf
 from ravao.oversight.models import DailyCommuneStats, DailyVenueStats, Reminder, RollupRun, VenueActivity
 from ravao.oversight.selectors import NO_EXIT, day_bounds, idle_venues, local_today
 from ravao.places.models import AdminUnit, Venue
-from ravao.lib.sms import sms_sender
 from ravao.privacy.services import audit_record
 
 logger = logging.getLogger("ravao.oversight")

@@ -186,14 +186,6 @@ def verification_check(
     raise VerificationRefused(outcome, attempts_left=left)
 
 
-def verification_for_device(public_id: object, *, device: Device | None) -> PhoneVerification | None:
-    """The verification this device asked for (None for another device's, like a missing one)."""
-    try:
-        return PhoneVerification.objects.filter(public_id=public_id, device=device).first()
-    except (ValueError, TypeError):
-        return None
-
-
 # --- what a proven phone does to the persons claiming it -------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ravao.accounts.models import Role, User
 from ravao.checkins.models import CheckIn
 from ravao.checkins.services import estimate_end
+from ravao.lib.sms import sms_sender
 from ravao.people.models import Person
 from ravao.people.services import person_set_case_status
 from ravao.places.models import AdminUnit, Area, Venue
@@ -27,7 +28,6 @@ from ravao.tracing import conf
 from ravao.tracing.access import ROLE
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
 from ravao.tracing.models import Alert, Case, Contact
-from ravao.lib.sms import sms_sender
 from ravao.tracing.windows import proposed_window
 
 log = logging.getLogger("ravao.tracing")

@@ -163,7 +163,9 @@ class VerifyPagesTests(VerificationTestCase):
         self.assertEqual(owner_person.phone, phone)
         self.assertTrue(owner_person.is_verified)
         self.assertEqual(owner_person.full_name, "Chủ Thật")
-        self.assertEqual(person_latest_declaration(owner_person).cough, False)
+        declaration = person_latest_declaration(owner_person)
+        assert declaration is not None
+        self.assertFalse(declaration.cough)
         self.assertEqual(CheckIn.objects.filter(person=squatter).count(), 1)
         self.assertTrue(AuditEvent.objects.filter(action="person.demote", person_id=squatter.pk).exists())
         # The stranger still sees only its own record, and cannot take the phone back without the code.

@@ -8,11 +8,11 @@ from django.core import mail
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from ravao.lib.sms import LoggingSmsSender
 from ravao.people.models import Person
 from ravao.privacy.models import AuditEvent
 from ravao.tracing.models import Alert, Case, Contact
 from ravao.tracing.services import case_open
-from ravao.lib.sms import LoggingSmsSender
 from ravao.tracing.tests.base import TracingTestCase
 
 
