@@ -106,7 +106,11 @@ def _verification_for(request: HttpRequest, public_id: uuid.UUID) -> PhoneVerifi
 def verify_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     verification = _verification_for(request, public_id)
     form = CodeForm(request.POST if request.method == "POST" else None)
-    context: dict[str, Any] = {"form": form, "masked_phone": mask_phone(verification.phone)}
+    context: dict[str, Any] = {
+        "form": form,
+        "masked_phone": mask_phone(verification.phone),
+        "pending": bool(verification.pending),
+    }
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         device = device_from_request(request)

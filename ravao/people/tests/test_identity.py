@@ -363,3 +363,43 @@ class TracingFindsClaimsTests(VerificationTestCase):
         self.later()
         self.verify(self.stranger(name="An"))
         self.assertEqual(persons_for_phone(self.visitor.phone), [self.visitor])
+
+
+class ClaimByIdNumberTests(VerificationTestCase):
+    def test_a_known_id_number_with_a_new_phone_is_provisional_until_the_phone_is_proven(self) -> None:
+        """Issue 9: someone else's ID number typed with one's own new phone takes nothing of that person;
+        proving the (unheld) phone makes the provisional person the phone's holder."""
+        holder = Person.objects.get(pk=self.visitor.pk)
+        holder.id_number = "001092099999"
+        holder.save()
+        client = self.stranger(name="Người Khác", phone="0977000333", id_number="001092099999")
+        person = Device.objects.exclude(pk=self.visitor_device.pk).get().person
+        self.assertTrue(person.is_provisional)
+        self.assertIsNone(person.id_number)
+        self.verify(client)
+        person.refresh_from_db()
+        self.assertEqual((person.phone, person.is_provisional), ("0977000333", False))
+        self.assertTrue(person.is_verified)
+        holder.refresh_from_db()
+        self.assertEqual(holder.full_name, "Nguyễn Văn An")
+
+    def test_a_provisional_person_edits_its_claim_not_the_holders_phone(self) -> None:
+        client = self.stranger()
+        data = {**FIRST_VISIT, "phone": self.visitor.phone, "full_name": "Tên Mới"}
+        response = client.post(reverse("people:profile_edit"), data)
+        self.assertEqual(response.status_code, 302)
+        person = Device.objects.exclude(pk=self.visitor_device.pk).get().person
+        self.assertEqual(
+            (person.full_name, person.phone, person.claimed_phone), ("Tên Mới", None, self.visitor.phone)
+        )
+        self.visitor.refresh_from_db()
+        self.assertEqual(self.visitor.full_name, "Nguyễn Văn An")
+
+    def test_the_pending_code_page_offers_no_device_link(self) -> None:
+        with mock.patch.dict(os.environ, {"RAVAO_REQUIRE_PHONE_VERIFICATION": "1"}):
+            client = Client()
+            url = reverse("checkins:scan", args=[self.venue_a.qr_code])
+            code_url = client.post(url, FIRST_VISIT)["Location"]
+            page = client.get(code_url)
+        self.assertEqual(page.status_code, 200)
+        self.assertNotContains(page, f'href="{reverse("people:verify")}"')
