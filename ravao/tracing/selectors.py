@@ -123,7 +123,7 @@ def export_rows(case: Case) -> list[list[Any]]:
                 c.overlap_minutes,
                 c.reason,  # type: ignore[attr-defined]
                 c.person.full_name,
-                c.person.phone or "",
+                c.person.phone or c.person.claimed_phone or "",  # a claim (issue 9): unverified
                 c.venue.code,
                 c.venue.name,
                 c.area.name if c.area else "",

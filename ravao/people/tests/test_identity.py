@@ -17,9 +17,13 @@ from ravao.checkins.tests.test_scan import FIRST_VISIT
 from ravao.lib.sms import LoggingSmsSender, SmsError
 from ravao.people.models import Device, Person, PhoneVerification, PhoneVerificationEvent
 from ravao.people.selectors import person_latest_declaration, person_status, persons_for_phone
+from ravao.people.services import Profile, device_register, person_create_provisional
+from ravao.people.verification import person_verify_phone
 from ravao.privacy.crypto import lookup_hash
 from ravao.privacy.models import AuditEvent
 from ravao.test import RavaoTestCase
+from ravao.tracing.services import case_open
+from ravao.tracing.tests.base import TracingTestCase
 
 
 class StrangerTypesAKnownPhoneTests(RavaoTestCase):
@@ -403,3 +407,46 @@ class ClaimByIdNumberTests(VerificationTestCase):
             page = client.get(code_url)
         self.assertEqual(page.status_code, 200)
         self.assertNotContains(page, f'href="{reverse("people:verify")}"')
+
+
+class ClaimedContactTests(TracingTestCase):
+    def claim_with_case(self) -> tuple[Person, Any]:
+        claim = person_create_provisional(
+            profile=Profile(
+                full_name="Người Mượn Số", phone=self.coworker.phone, id_number=None, year_of_birth=1990,
+                sex="male", nationality="Việt Nam", commune=None, address="", email="",
+            )
+        )  # fmt: skip
+        self.visit(claim, self.venue_a, self.line1, 0, 8 * 60)
+        case = case_open(
+            person=self.f0,
+            unit=self.units["district"],
+            onset_date=timezone.localdate() - timedelta(days=1),
+            sample_date=None,
+            isolated_on=None,
+            acting_user=self.hana,
+        )
+        self.assertTrue(case.contacts.filter(person=claim).exists())
+        return claim, case
+
+    def test_a_provisional_contact_shows_its_claimed_phone_marked_unverified(self) -> None:
+        """Issue 9: visits under a claimed phone are still traced; officers see the claim as unverified."""
+        _claim, case = self.claim_with_case()
+        self.login(self.hana)
+        page = self.client.get(f"/tracing/cases/{case.pk}/")
+        self.assertContains(page, "Người Mượn Số")
+        self.assertContains(page, f'href="tel:{self.coworker.phone}"', count=2)  # the holder and the claim
+        self.assertContains(page, "chưa xác minh")
+
+    def test_merging_a_traced_claim_keeps_the_case_rows(self) -> None:
+        """Issue 9: the holder already has a contact row in the case: the claim's row stays on the emptied
+        provisional person, which points to the holder; its visit moves."""
+        claim, case = self.claim_with_case()
+        Person.objects.filter(pk=self.coworker.pk).update(phone_verified_at=timezone.now())
+        device = device_register(person=claim, owner=True)
+        person_verify_phone(device=device, phone=self.coworker.phone, now=timezone.now())
+        claim.refresh_from_db()
+        self.assertEqual(claim.merged_into_id, self.coworker.pk)
+        self.assertEqual(case.contacts.filter(person=claim).count(), 1)
+        self.assertFalse(CheckIn.objects.filter(person=claim).exists())
+        self.assertEqual(persons_for_phone(self.coworker.phone), [self.coworker])
