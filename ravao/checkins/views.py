@@ -4,14 +4,16 @@ These pages are for visitors with no account: who they are comes from the rememb
 They are kept light (one stylesheet, one small script, both cached) for cheap phones on 3G.
 """
 
+import json
 import uuid
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,18 +26,28 @@ from ravao.checkins.services import (
     checkin_self_scan,
     household_client_id,
 )
+from ravao.people import conf as people_conf
 from ravao.people.devices import device_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
-from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.people.models import Device, HealthDeclaration, Person, PhoneVerification
 from ravao.people.selectors import (
     declaration_is_fresh,
     household_members,
     person_latest_declaration,
     person_status,
 )
-from ravao.people.services import Answers, declaration_submit, device_register, person_register
-from ravao.places.models import Area, Venue
+from ravao.people.services import (
+    Answers,
+    Profile,
+    declaration_submit,
+    device_register,
+    person_register_self,
+)
+from ravao.people.verification import VerificationRefused, person_verify_phone, verification_send
+from ravao.people.views_verify import PENDING_SESSION_KEY, refusal_message
+from ravao.places.models import AdminUnit, Area, Venue
 from ravao.places.selectors import scan_target
+from ravao.security.ratelimit import client_key
 
 
 def _parse_client_id(raw: str | None) -> uuid.UUID:
@@ -64,13 +76,14 @@ def _record(
     person: Person,
     device: Device,
     declaration: HealthDeclaration,
+    client_id: uuid.UUID | None = None,
 ) -> HttpResponse:
     checkin, _created, status = checkin_self_scan(
         device=device,
         venue=venue,
         area=area,
         declaration=declaration,
-        client_id=_parse_client_id(request.POST.get("client_id")),
+        client_id=client_id or _parse_client_id(request.POST.get("client_id")),
         at=timezone.now(),
     )
     checkin.venue, checkin.area = venue, area  # already loaded; saves two queries on a replay
@@ -230,21 +243,38 @@ def _initial(declaration: HealthDeclaration | None) -> dict[str, Any]:
 
 def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> HttpResponse:
     near = venue.commune.parent if venue.commune_id else None
+    error = ""
     if request.method == "POST":
         profile_form = ProfileForm(request.POST, near=near)
         declaration_form = DeclarationForm(request.POST)
         if profile_form.is_valid() and declaration_form.is_valid():
-            now = timezone.now()
-            with transaction.atomic():
-                person, created = person_register(profile=profile_form.profile())
-                device = device_register(person=person, owner=created)
-                declaration = declaration_submit(person=person, answers=declaration_form.answers(), now=now)
-                response = _record(
-                    request, venue=venue, area=area, person=person, device=device, declaration=declaration
+            if people_conf.require_phone_verification():
+                held = _hold_first_visit(
+                    request,
+                    venue=venue,
+                    area=area,
+                    profile=profile_form.profile(),
+                    answers=declaration_form.answers(),
                 )
-            remember_device(response, device)
-            return response
-        status = 400
+                if not isinstance(held, str):
+                    return held
+                error, status = held, 429
+            else:
+                now = timezone.now()
+                with transaction.atomic():
+                    # A known phone gets a provisional person of its own (issue 9): the device owns only it.
+                    person = person_register_self(profile=profile_form.profile())
+                    device = device_register(person=person, owner=True)
+                    declaration = declaration_submit(
+                        person=person, answers=declaration_form.answers(), now=now
+                    )
+                    response = _record(
+                        request, venue=venue, area=area, person=person, device=device, declaration=declaration
+                    )
+                remember_device(response, device)
+                return response
+        else:
+            status = 400
     else:
         profile_form, declaration_form, status = ProfileForm(near=near), DeclarationForm(), 200
     context = {
@@ -253,8 +283,98 @@ def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> Ht
         "profile_form": profile_form,
         "form": declaration_form,
         "client_id": request.POST.get("client_id") or uuid.uuid4(),
+        "error": error,
     }
     return render(request, "checkins/first_visit.html", context, status=status)
+
+
+# --- RAVAO_REQUIRE_PHONE_VERIFICATION: a first visit waits for its code (issue 9) ------------------------
+
+
+def _hold_first_visit(
+    request: HttpRequest, *, venue: Venue, area: Area | None, profile: Profile, answers: Answers
+) -> HttpResponse | str:
+    """Keep the typed first visit server-side (encrypted, in the verification row) and send the code.
+    Returns the redirect to the code page, or the refusal in words."""
+    client_id = str(_parse_client_id(request.POST.get("client_id")))
+    held = request.session.get(PENDING_SESSION_KEY) or {}
+    if held.get("client_id") == client_id:
+        # The same form sent again (a double tap, a retry): the code already sent stands.
+        waiting = PhoneVerification.objects.filter(
+            public_id=str(held["id"]), verified_at__isnull=True, expires_at__gt=timezone.now()
+        ).first()
+        if waiting is not None:
+            return redirect("people:verify_code", public_id=waiting.public_id)
+    profile_data = {**asdict(profile), "commune": profile.commune.pk if profile.commune else None}
+    answers_data = asdict(answers)
+    if isinstance(answers.last_dose_date, date):
+        answers_data["last_dose_date"] = answers.last_dose_date.isoformat()
+    pending = json.dumps(
+        {
+            "venue": venue.pk,
+            "area": area.pk if area else None,
+            "client_id": client_id,
+            "profile": profile_data,
+            "answers": answers_data,
+        }
+    )
+    assert profile.phone is not None  # the profile form requires a phone
+    try:
+        verification = verification_send(
+            phone=profile.phone,
+            device=None,
+            client_address=client_key(request),
+            now=timezone.now(),
+            pending=pending,
+        )
+    except VerificationRefused as refusal:
+        return refusal_message(refusal)
+    request.session[PENDING_SESSION_KEY] = {"id": str(verification.public_id), "client_id": client_id}
+    return redirect("people:verify_code", public_id=verification.public_id)
+
+
+def complete_pending_first_visit(request: HttpRequest, verification: PhoneVerification) -> HttpResponse:
+    """The code of a held first visit was typed back: register (the phone is proven), declare, check in
+    with the client id of the form, remember the device. A retried submission shows the same visit."""
+    data = json.loads(verification.pending)
+    client_id = uuid.UUID(data["client_id"])
+    if verification.device_id is not None:
+        done = CheckIn.objects.select_related("venue", "area").filter(client_id=client_id).first()
+        device = device_from_request(request)
+        if done is None or device is None or device.pk != verification.device_id:
+            return redirect("people:me")
+        status = person_status(device.person, person_latest_declaration(device.person), now=timezone.now())
+        return _confirmation(request, done, person=device.person, status=status, created=False)
+    venue = Venue.objects.filter(pk=data["venue"]).select_related("commune").first()
+    area = Area.objects.filter(pk=data["area"]).first() if data["area"] else None
+    if venue is None or venue.status != Venue.Status.ACTIVE:
+        return render(request, "checkins/venue_inactive.html", {"venue": venue}, status=409)
+    profile_data = data["profile"]
+    commune = (
+        AdminUnit.objects.filter(pk=profile_data.pop("commune")).first() if profile_data["commune"] else None
+    )
+    answers_data = data["answers"]
+    if answers_data.get("last_dose_date"):
+        answers_data["last_dose_date"] = date.fromisoformat(answers_data["last_dose_date"])
+    now = timezone.now()
+    with transaction.atomic():
+        person = person_register_self(profile=Profile(**{**profile_data, "commune": commune}))
+        device = device_register(person=person, owner=True)
+        person = person_verify_phone(device=device, phone=verification.phone, now=now)
+        declaration = declaration_submit(person=person, answers=Answers(**answers_data), now=now)
+        PhoneVerification.objects.filter(pk=verification.pk).update(device=device)
+        response = _record(
+            request,
+            venue=venue,
+            area=area,
+            person=person,
+            device=device,
+            declaration=declaration,
+            client_id=client_id,
+        )
+    request.session.pop(PENDING_SESSION_KEY, None)
+    remember_device(response, device)
+    return response
 
 
 def _own_checkin(request: HttpRequest, client_id: uuid.UUID) -> tuple[CheckIn, Device]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Membership, Role, User
 from ravao.checkins.models import CheckIn
+from ravao.lib.sms import sms_sender
 from ravao.oversight import conf
 from ravao.oversight.models import DailyCommuneStats, DailyVenueStats, Reminder, RollupRun, VenueActivity
 from ravao.oversight.selectors import NO_EXIT, day_bounds, idle_venues, local_today
@@ -198,16 +199,12 @@ def _sms_text(venue: Venue) -> str:
 
 
 def _send_sms(phones: list[str], text: str) -> int:
-    """Send through the tracing SMS interface (`RAVAO_SMS_SENDER`); returns how many were accepted."""
-    try:
-        from ravao.tracing.sms import sms_sender
-    except ImportError:  # an installation without the tracing SMS interface: email only
-        return 0
+    """Send through the shared SMS interface (`RAVAO_SMS_SENDER`); returns how many were accepted."""
     sender = sms_sender()
     sent = 0
     for phone in phones:
         try:
-            sender.send(to=phone, text=text)
+            sender.send(to=phone, text=text, kind="reminder")
             sent += 1
         except Exception:  # a failing gateway must not stop the other reminders
             logger.exception("SMS reminder to a venue failed")

@@ -78,6 +78,20 @@ class Person(models.Model):
         related_name="household_members",
         verbose_name=_("household of"),
     )
+    # --- Identity (issue 9): phone possession and provisional persons (docs/privacy.md, "Identity") ---
+    # Set when a one-time code sent to `phone` was typed back: the person holds the phone.
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # A provisional person: a device typed a phone that another person already holds. It carries the
+    # claimed phone (encrypted, and a NON-unique keyed hash so tracing finds it), what it typed and its
+    # visits; it never sees or changes the holder. Verifying the phone merges it into the holder.
+    claimed_phone = EncryptedTextField(null=True, blank=True)
+    claimed_phone_hash = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, db_index=True, editable=False
+    )
+    # Once merged, the (emptied) provisional row points to the person it was merged into.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -85,7 +99,8 @@ class Person(models.Model):
                 name="person_has_phone_or_id",
                 condition=Q(phone_hash__isnull=False)
                 | Q(id_hash__isnull=False)
-                | Q(household_of__isnull=False),
+                | Q(household_of__isnull=False)
+                | Q(claimed_phone_hash__isnull=False),
             )
         ]
 
@@ -110,6 +125,16 @@ class Person(models.Model):
         self.phone_hash = lookup_hash(self.phone) if self.phone else None
         self.id_hash = lookup_hash(self.id_number) if self.id_number else None
         self.name_index = name_index(self.full_name)
+        self.claimed_phone_hash = lookup_hash(self.claimed_phone) if self.claimed_phone else None
+
+    @property
+    def is_provisional(self) -> bool:
+        """Typed a phone someone else holds; sees only itself until the phone is verified."""
+        return self.phone_hash is None and self.claimed_phone_hash is not None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.phone_verified_at is not None
 
 
 class Device(models.Model):
@@ -188,3 +213,65 @@ class HealthDeclaration(models.Model):
     contact_symptomatic: bool = _answer("contact_symptomatic", False)
     vaccine_doses: int | None = _answer("vaccine_doses", None)
     last_dose_date: date | None = _answer("last_dose_date", None, is_date=True)
+
+
+class PhoneVerification(models.Model):
+    """One code sent to one phone (issue 9). The code itself is never stored: only its keyed hash.
+
+    `device` is the device that asked (None while a first visit waits for its code under
+    RAVAO_REQUIRE_PHONE_VERIFICATION; the typed visit waits, encrypted, in `pending`)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    phone = EncryptedTextField()
+    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # A first visit held until the code is typed back (JSON, encrypted), when verification is required.
+    pending = EncryptedTextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"verification {self.public_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_hash = lookup_hash(self.phone)
+        super().save(*args, **kwargs)
+
+
+class PhoneVerificationEvent(models.Model):
+    """Every code sent (or refused) and every code typed, for the limits and for the record: the phone
+    and the client's address as keyed hashes, never the code or the phone in clear."""
+
+    class Kind(models.TextChoices):
+        SEND = "send", _("Code sent")
+        ATTEMPT = "attempt", _("Code typed")
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        SEND_FAILED = "send_failed", _("Sending failed")
+        TOO_MANY = "too_many", _("Refused: too many codes")
+        COOLDOWN = "cooldown", _("Refused: asked again too soon")
+        VERIFIED = "verified", _("Verified")
+        WRONG = "wrong", _("Wrong code")
+        EXPIRED = "expired", _("Code expired")
+        LOCKED = "locked", _("Too many wrong codes")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    phone_hash = models.CharField(max_length=64, editable=False)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    client_hash = models.CharField(max_length=64, editable=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_hash", "at"], name="otp_event_phone_time"),
+            models.Index(fields=["client_hash", "at"], name="otp_event_client_time"),
+            models.Index(fields=["device", "at"], name="otp_event_device_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} @ {self.at:%Y-%m-%d %H:%M}"

@@ -55,6 +55,15 @@ def person_by_phone_or_id(*, phone: str | None, id_number: str | None) -> Person
     return None
 
 
+def persons_for_phone(phone: str) -> list[Person]:
+    """For tracing (issue 9): the person holding `phone` first, then the provisional persons claiming it
+    (visits made on other devices that typed this number, not yet verified), oldest first."""
+    phone_hash = lookup_hash(phone)
+    holder = list(Person.objects.filter(phone_hash=phone_hash))
+    claims = Person.objects.filter(claimed_phone_hash=phone_hash, merged_into__isnull=True).order_by("pk")
+    return holder + list(claims)
+
+
 def persons_named(words: str, persons: QuerySet[Person] | None = None) -> QuerySet[Person]:
     """Persons whose name holds every word typed (diacritics and case ignored), within `persons`."""
     persons = Person.objects.all() if persons is None else persons

@@ -87,8 +87,39 @@ def person_register(*, profile: Profile) -> tuple[Person, bool]:
 
 
 @transaction.atomic
-def person_update_profile(*, person: Person, profile: Profile) -> Person:
+def person_register_self(*, profile: Profile) -> Person:
+    """A visitor's own first visit on a new device (issue 9): a phone (and ID number) nobody holds creates
+    the person, unverified until a code sent to the phone is typed back; a phone or ID number someone
+    already holds gets a *provisional* person instead, carrying the claimed phone and what was typed.
+    The new device owns the person returned and, for a provisional one, sees nothing of the holder."""
+    if person_by_phone_or_id(phone=profile.phone, id_number=profile.id_number) is None:
+        person, created = person_register(profile=profile)
+        if created:
+            return person
+    return person_create_provisional(profile=profile)
+
+
+@transaction.atomic
+def person_create_provisional(*, profile: Profile) -> Person:
+    """A person for what a device typed with a phone another person holds: the phone goes to
+    `claimed_phone` (non-unique keyed hash, so tracing still finds the visit), the ID number is not kept
+    (it is unique to its holder, and unproven here)."""
+    person = Person()
     _apply_profile(person, profile)
+    person.claimed_phone, person.phone, person.id_number = profile.phone, None, None
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_update_profile(*, person: Person, profile: Profile) -> Person:
+    old_phone, old_claimed = person.phone, person.claimed_phone
+    _apply_profile(person, profile)
+    if old_claimed and not old_phone:
+        # A provisional person edits its own claim; it never takes the holder's phone by a form.
+        person.claimed_phone, person.phone, person.id_number = profile.phone or old_claimed, None, None
+    elif person.phone != old_phone:
+        person.phone_verified_at = None  # a new phone is proven again
     person.save()
     return person
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.people import views
+from ravao.people import views, views_verify
 
 app_name = "people"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("me/family/<uuid:public_id>/card/", views.family_card, name="family_card"),
     path("me/family/<uuid:public_id>/edit/", views.family_edit, name="family_edit"),
     path("me/family/<uuid:public_id>/remove/", views.family_remove, name="family_remove"),
+    path("me/verify/", views_verify.verify_start, name="verify"),
+    path("me/verify/<uuid:public_id>/", views_verify.verify_code, name="verify_code"),
 ]

@@ -110,6 +110,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     # Households (issue 9): a member is edited and removed from the holder's owner phone only.
     "people:family_edit": ("404 200 404 404 404 404 404 404 404", lambda t: {"public_id": _member(t)}),
     "people:family_remove": (POST_ONLY, lambda t: {"public_id": _member(t)}),
+    # Phone verification (issue 9): the device's own phone; a code page of another device is a 404.
+    "people:verify": (PUBLIC, NONE),
+    "people:verify_code": ("404 404 404 404 404 404 404 404 404", lambda t: {"public_id": uuid.uuid4()}),
     # Account security and two-factor login
     "accounts:security": (LOGIN_ONLY, NONE),
     "accounts:password_change": (LOGIN_ONLY, NONE),

@@ -3,7 +3,7 @@ through the typed helpers of `ravao.env`, so a bad value stops the process at st
 
 from datetime import timedelta
 
-from ravao.env import env_int, env_str
+from ravao.env import env_int
 
 # Infectious window: from this many days before symptom onset (or the positive sample) until isolation.
 DAYS_BEFORE_ONSET = env_int("RAVAO_TRACE_DAYS_BEFORE_ONSET", 2, minimum=0)
@@ -23,8 +23,6 @@ F1_FOLLOWUP_DAYS = env_int("RAVAO_TRACE_F1_FOLLOWUP_DAYS", 14, minimum=1)
 CASE_RETENTION_DAYS = env_int("RAVAO_CASE_RETENTION_DAYS", 90, minimum=1)
 # How many (venue, time range) pairs go into one co-presence query.
 QUERY_BATCH = env_int("RAVAO_TRACE_QUERY_BATCH", 200, minimum=1)
-# Dotted path of the SMS sender class (a provider plugs in here); the default only logs.
-SMS_SENDER = env_str("RAVAO_SMS_SENDER", "ravao.tracing.sms.LoggingSmsSender")
 
 
 def buffer() -> timedelta:

@@ -14,7 +14,7 @@ from ravao.accounts.selectors import venues_served_by
 from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
 from ravao.people.models import Person
-from ravao.people.selectors import person_by_phone_or_id, persons_named
+from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.places.models import Area, Venue
 from ravao.tracing.engine import TIER_RANK, Exposure, IndexCase, TraceResult, Visit, best_by_person, trace
 from ravao.tracing.explain import reason
@@ -30,8 +30,10 @@ def search_persons(query: str) -> list[Person]:
     id_number = normalise_id_number(query)
     if phone or id_number:
         person = person_by_phone_or_id(phone=phone, id_number=id_number)
-        if person is not None:
-            return [person]
+        # A phone also finds the provisional persons claiming it, marked "unverified" (issue 9).
+        claims = [p for p in persons_for_phone(phone) if p.pk != getattr(person, "pk", None)] if phone else []
+        if person is not None or claims:
+            return ([person] if person is not None else []) + claims
         if any(c.isdigit() for c in query):
             return []
     return list(persons_named(query).order_by("pk")[:SEARCH_LIMIT])
@@ -147,7 +149,7 @@ def export_rows(case: Case, contacts: list[Contact] | None = None) -> list[list[
                 c.overlap_minutes,
                 c.reason,  # type: ignore[attr-defined]
                 c.person.full_name,
-                c.person.phone or "",
+                c.person.phone or c.person.claimed_phone or "",  # a claim (issue 9): unverified
                 c.venue.code,
                 c.venue.name,
                 c.area.name if c.area else "",

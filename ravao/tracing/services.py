@@ -20,6 +20,7 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles
 from ravao.checkins.models import CheckIn
 from ravao.checkins.services import estimate_end
+from ravao.lib.sms import sms_sender
 from ravao.people.models import Person
 from ravao.people.services import person_set_case_status
 from ravao.places.models import AdminUnit, Area, Venue
@@ -28,7 +29,6 @@ from ravao.tracing import conf
 from ravao.tracing.access import ROLE, units_of_person
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
 from ravao.tracing.models import Alert, Case, CaseRequest, Contact
-from ravao.tracing.sms import sms_sender
 from ravao.tracing.windows import proposed_window
 
 log = logging.getLogger("ravao.tracing")
@@ -282,7 +282,7 @@ def contact_decide(
     if decision == Contact.Decision.CONFIRMED and not was_confirmed and contact.person.phone:
         phone = contact.person.phone
         text = _notify_text()
-        transaction.on_commit(lambda: sms_sender().send(to=phone, text=text))
+        transaction.on_commit(lambda: sms_sender().send(to=phone, text=text, kind="alert"))
     return contact
 
 
@@ -506,7 +506,7 @@ def _deliver_alert(alert: Alert) -> None:
                 send_mail(subject, text, None, [email])
             phone = manager.phone or (manager.username if manager.username.isdigit() else "")
             if phone:
-                sms_sender().send(to=phone, text=text)
+                sms_sender().send(to=phone, text=text, kind="alert")
         except Exception:  # one unreachable manager must not stop the others; the in-app alert stays
             log.exception("alert %s: delivery to user %s failed", alert.pk, manager.pk)
 

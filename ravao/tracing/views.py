@@ -166,7 +166,8 @@ def _results(request: HttpRequest, user: User, persons: list[Person]) -> list[di
             row.update(
                 name=p.full_name,
                 year_of_birth=p.year_of_birth,
-                phone=mask_phone(p.phone) if p.phone else "",
+                phone=mask_phone(p.phone or p.claimed_phone or ""),
+                unverified=p.is_provisional,
                 id_number=mask_id_number(p.id_number) if p.id_number else "",
                 case_id=open_cases.get(p.pk),
             )

@@ -108,8 +108,10 @@ class FirstVisitTests(RavaoTestCase):
         Client().post(self.url(), data)
         self.visitor.refresh_from_db()
         self.assertEqual(self.visitor.full_name, "Nguyễn Văn An")
-        device = Device.objects.exclude(pk=self.visitor_device.pk).get(person=self.visitor)
-        self.assertFalse(device.is_owner)
+        # The new device owns a provisional person of its own (issue 9), not the visitor.
+        device = Device.objects.exclude(pk=self.visitor_device.pk).get()
+        self.assertNotEqual(device.person_id, self.visitor.pk)
+        self.assertTrue(device.person.is_provisional)
 
     def test_unknown_code_gets_a_friendly_page(self):
         response = Client().get(reverse("checkins:scan", args=["nope"]))

@@ -8,11 +8,11 @@ from django.core import mail
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from ravao.lib.sms import LoggingSmsSender
 from ravao.people.models import Person
 from ravao.privacy.models import AuditEvent
 from ravao.tracing.models import Alert, Case, Contact
 from ravao.tracing.services import case_open
-from ravao.tracing.sms import LoggingSmsSender
 from ravao.tracing.tests.base import TracingTestCase
 
 
@@ -167,13 +167,13 @@ class TracingViewTest(TracingTestCase):
         coworker = case.contacts.get(person=self.coworker)
         shopper = case.contacts.get(person=self.shopper)
         self.login(self.hana)
-        LoggingSmsSender.sent = []
+        LoggingSmsSender.outbox = []
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(f"/tracing/contacts/{coworker.pk}/decision/", {"decision": "confirmed"})
         self.client.post(f"/tracing/contacts/{shopper.pk}/decision/", {"decision": "dismissed"})
         self.coworker.refresh_from_db()
         self.assertEqual(self.coworker.case_status, "contact")
-        self.assertEqual(LoggingSmsSender.sent[-1][0], "0912000002")
+        self.assertEqual(LoggingSmsSender.outbox[-1].to, "0912000002")
         self.assertEqual(Contact.objects.get(pk=shopper.pk).decision, "dismissed")
 
         self.client.post(f"/tracing/cases/{case.pk}/f2/")

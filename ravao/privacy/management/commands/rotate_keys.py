@@ -38,6 +38,8 @@ class Command(BaseCommand):
                         "email",
                         "date_of_birth",
                         "phone_hash",
+                        "claimed_phone",
+                        "claimed_phone_hash",
                         "id_hash",
                         "name_index",
                     ],
