@@ -226,7 +226,18 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
         form = GateVisitorForm(request.POST, areas=areas)
         declared = request.POST.get("declared") == "yes"
         declaration = DeclarationForm(request.POST if declared else None)
-        if form.is_valid() and (not declared or declaration.is_valid()):
+        valid = form.is_valid() and (not declared or declaration.is_valid())
+        # A manual entry is a look-up too (it answers with a masked name and a colour): it counts as a scan.
+        refused = (
+            gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk).take(scans=1, unknown=0)
+            if valid
+            else None
+        )
+        if refused is not None:
+            form.add_error(None, _("Too many scans from this gate for now: try again in a few minutes."))
+            context = {"venue": venue, "form": form, "declaration": declaration, "declared": declared}
+            return render(request, "checkins/gate_visitor.html", context, status=429)
+        if valid:
             checkin, person, created = gate_manual_entry(
                 venue=venue,
                 area=form.chosen_area(),

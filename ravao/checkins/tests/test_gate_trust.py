@@ -403,3 +403,24 @@ class AuditVenueTests(GateTestCase):
         self.assertEqual(events.count(), 5)
         for event in events:
             self.assertEqual(event.details.get("venue_id"), self.venue_a.pk, event.action)
+
+
+class ManualEntryLimitTests(GateTestCase):
+    """Issue 9, finding 2: a manual entry answers with a masked name and a colour, so it counts as a scan."""
+
+    def test_a_manual_entry_over_the_limit_is_refused_and_writes_nothing(self) -> None:
+        self.login(self.sam)
+        url = reverse("checkins:gate_visitor", args=[self.venue_a.pk])
+        data = {"full_name": "Bà Tư", "phone": "0912000111", "year_of_birth": "1941", "sex": "female"}
+        start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+        with _env(RAVAO_GATE_SCANS_PER_STAFF_HOUR="1"), time_machine.travel(start, tick=False):
+            self.assertEqual(self.client.post(url, {**data, "client_id": str(uuid.uuid4())}).status_code, 200)
+            response = self.client.post(url, {**data, "phone": "0912000222", "client_id": str(uuid.uuid4())})
+            self.assertEqual(response.status_code, 429)
+        self.assertEqual(CheckIn.objects.count(), 1)
+        self.assertIsNone(
+            Person.objects.filter(phone_hash__isnull=False)
+            .filter(year_of_birth=1941)
+            .exclude(pk=CheckIn.objects.get().person_id)
+            .first()
+        )
