@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -622,24 +622,30 @@ def gate_sync(
                 raise GateLimitExceeded(*refused)
 
     try:
-        with transaction.atomic():
-            outcomes = _gate_sync_bulk(
-                venue=venue, staff=staff, role=role, scans=list(fresh.values()), now=now, request=request,
-                replayed=list(known.values()),
-            )  # fmt: skip
-            charge_unknown()
-    except IntegrityError:
-        with transaction.atomic():
-            outcomes = {
-                client_id: gate_scan_record(
-                    venue=venue, staff=staff, role=role, scan=scan, now=now, request=request
-                )
-                for client_id, scan in fresh.items()
-            }
-            declarations = latest_declarations({s.person_id for s in known.values() if s.person_id})
-            for client_id, stored in known.items():
-                outcomes[client_id] = _outcome_from_stored(stored, now=now, declarations=declarations)
-            charge_unknown()
+        try:
+            with transaction.atomic():
+                outcomes = _gate_sync_bulk(
+                    venue=venue, staff=staff, role=role, scans=list(fresh.values()), now=now, request=request,
+                    replayed=list(known.values()),
+                )  # fmt: skip
+                charge_unknown()
+        except IntegrityError:
+            with transaction.atomic():
+                outcomes = {
+                    client_id: gate_scan_record(
+                        venue=venue, staff=staff, role=role, scan=scan, now=now, request=request
+                    )
+                    for client_id, scan in fresh.items()
+                }
+                declarations = latest_declarations({s.person_id for s in known.values() if s.person_id})
+                for client_id, stored in known.items():
+                    outcomes[client_id] = _outcome_from_stored(stored, now=now, declarations=declarations)
+                charge_unknown()
+    except DatabaseError:
+        # The batch was not recorded (the device sends it again): it uses up no budget either.
+        if budget is not None and fresh:
+            budget.give_back(scans=len(fresh), unknown=0)
+        raise
     return [outcomes[scan.client_id] for scan in scans]
 
 

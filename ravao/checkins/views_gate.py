@@ -229,7 +229,7 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
         valid = form.is_valid() and (not declared or declaration.is_valid())
         # A manual entry is a look-up too (it answers with a masked name and a colour): it counts as a scan.
         refused = (
-            gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk).take(scans=1, unknown=0)
+            gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk or 0).take(scans=1, unknown=0)
             if valid
             else None
         )
