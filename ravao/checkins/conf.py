@@ -61,3 +61,40 @@ def burst_count() -> int:
 
 def burst_window() -> timedelta:
     return timedelta(minutes=env_int("RAVAO_BURST_WINDOW_MINUTES", 10, minimum=1))
+
+
+# --- Gates that leak nothing (issue 9): server-bounded scan times and per-scan limits ------------------
+
+
+def gate_scan_window() -> timedelta:
+    """A scan received within this time after the moment its device claims is taken as claimed; a later
+    one (an offline queue) is kept as claimed but flagged "late" for officers, and a personal QR code in
+    it is judged at (receipt − this window), the earliest moment the server can vouch for."""
+    return timedelta(minutes=env_int("RAVAO_GATE_SCAN_WINDOW_MINUTES", 10, minimum=1))
+
+
+# The gate limits count scans in fixed windows of one hour (per staff member and per venue).
+GATE_LIMIT_WINDOW_SECONDS = 3600
+
+
+def gate_scans_per_staff() -> int:
+    """Scans one staff member may send per hour. A fast gate reads one card every 1.5-2 s: 2,400 is a
+    full hour of non-stop scanning by one person (a factory shift change: ~2,000 in 30 min through a
+    few staff)."""
+    return env_int("RAVAO_GATE_SCANS_PER_STAFF_HOUR", 2400, minimum=1)
+
+
+def gate_scans_per_venue() -> int:
+    """Scans one venue may send per hour, all its staff together (3 shift changes of 2,000 fit)."""
+    return env_int("RAVAO_GATE_SCANS_PER_VENUE_HOUR", 6000, minimum=1)
+
+
+def gate_unknown_per_staff() -> int:
+    """Phone look-ups that find nobody, per staff member and hour: a real gate meets a few new visitors
+    (who are then entered by hand); hundreds are someone trying numbers."""
+    return env_int("RAVAO_GATE_UNKNOWN_PER_STAFF_HOUR", 30, minimum=1)
+
+
+def gate_unknown_per_venue() -> int:
+    """Phone look-ups that find nobody, per venue and hour, all its staff together."""
+    return env_int("RAVAO_GATE_UNKNOWN_PER_VENUE_HOUR", 100, minimum=1)

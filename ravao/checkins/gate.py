@@ -11,6 +11,7 @@ unless the browser just scanned the venue's screen, whose code changes every RAV
 
 import hashlib
 import hmac
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ from ravao.lib.phone import mask_phone
 from ravao.lib.text import nfc
 from ravao.places.access import access_venue
 from ravao.places.models import Area, Venue
+from ravao.security.ratelimit import Charge, charge_all, refund_all
 
 GATE_ROLES = (Role.VENUE_MANAGER, Role.VENUE_STAFF)
 MAX_PAYLOAD = 2000
@@ -47,6 +49,10 @@ OUTCOME_MESSAGES: dict[str, Any] = {
     "unknown_person": _("This personal QR code belongs to nobody in this system (deleted profile?)."),
     "bad_phone": _("Enter a Vietnamese phone number, for example 0912 345 678."),
     "unknown_phone": _("Nobody with this phone number yet: enter the visitor by hand."),
+    "cccd_mismatch": _(
+        "This ID card does not match our records for its number (name or date of birth differ): "
+        "nothing was recorded. Enter the visitor by hand; health officers are told."
+    ),
     "bad_kind": _("Unknown kind of scan."),
     "bad_item": _("This scan could not be read by the server."),
     "server_error": _("The server could not record this scan now; it will be sent again."),
@@ -57,12 +63,25 @@ WARNING_MESSAGES: dict[str, Any] = {
     "status_grey": _("No recent health declaration."),
     "already_inside": _("Already inside."),
     "new_person": _("First time in the system: created from the ID card."),
+    "late": _("Sent late by this device: the scan's time is kept as claimed and shown to health officers."),
+    "card_mismatch": _("ID card and records disagree: possibly someone else's card. Check the person."),
 }
 
 
+class VenueNotActive(Http404):
+    """The gate of a venue that is pending approval or suspended, asked for by one of its own people:
+    answered as a missing venue (404, no data), with a page that says why."""
+
+    def __init__(self, venue: Venue) -> None:
+        super().__init__("venue not active")
+        self.venue = venue
+
+
 def access_gate(user: Any, venue_id: int) -> tuple[Venue, str]:
-    """A venue whose gate the user operates (its manager or staff), with the user's role there.
-    404 for a missing venue, a venue of someone else, and an official who only oversees it."""
+    """An ACTIVE venue whose gate the user operates (its manager or staff), with the user's role there.
+    404 for a missing venue, a venue of someone else, and an official who only oversees it; also for a
+    venue pending approval or suspended (VenueNotActive, so that its own people are told why): only an
+    approved venue reads or writes anything of a person at its gate (issue 9)."""
     venue = access_venue(user, venue_id)
     role = (
         Membership.objects.filter(user=user, venue=venue, role__in=GATE_ROLES)
@@ -72,7 +91,37 @@ def access_gate(user: Any, venue_id: int) -> tuple[Venue, str]:
     )
     if role is None:
         raise Http404
+    if venue.status != Venue.Status.ACTIVE:
+        raise VenueNotActive(venue)
     return venue, role
+
+
+class GateBudget:
+    """The per-scan limits of one staff member at one venue (services.ScanBudget), counted in the cache:
+    every new scan against RAVAO_GATE_SCANS_PER_STAFF_HOUR and ..._PER_VENUE_HOUR, every phone look-up
+    that found nobody against RAVAO_GATE_UNKNOWN_PER_STAFF_HOUR and ..._PER_VENUE_HOUR."""
+
+    def __init__(self, *, venue_id: int, staff_id: int, now: float | None = None) -> None:
+        self.venue_id, self.staff_id = venue_id, staff_id
+        self.now = time.time() if now is None else now
+
+    def _charges(self, *, scans: int, unknown: int) -> list[Charge]:
+        return [
+            Charge(f"gate-scans:user-{self.staff_id}", conf.gate_scans_per_staff(), scans),
+            Charge(f"gate-scans:venue-{self.venue_id}", conf.gate_scans_per_venue(), scans),
+            Charge(f"gate-unknown:user-{self.staff_id}", conf.gate_unknown_per_staff(), unknown),
+            Charge(f"gate-unknown:venue-{self.venue_id}", conf.gate_unknown_per_venue(), unknown),
+        ]
+
+    def take(self, *, scans: int, unknown: int) -> tuple[int, str] | None:
+        return charge_all(
+            self._charges(scans=scans, unknown=unknown), window=conf.GATE_LIMIT_WINDOW_SECONDS, now=self.now
+        )
+
+    def give_back(self, *, scans: int, unknown: int) -> None:
+        refund_all(
+            self._charges(scans=scans, unknown=unknown), window=conf.GATE_LIMIT_WINDOW_SECONDS, now=self.now
+        )
 
 
 def gate_venues(user: User) -> list[Venue]:

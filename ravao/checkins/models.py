@@ -122,6 +122,10 @@ class CheckInFlag(models.Model):
     class Kind(models.TextChoices):
         TRAVEL = "travel", _("Two distant venues minutes apart")
         BURST = "burst", _("Many check-ins from one device")
+        # A gate scan received later than RAVAO_GATE_SCAN_WINDOW_MINUTES after the time the device claims
+        # (an offline queue, or a back-dated scan): kept as claimed for tracing, never silently.
+        LATE = "late", _("Entry sent late by the gate (time claimed by the device)")
+        LATE_OUT = "late_out", _("Exit sent late by the gate (time claimed by the device)")
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -135,3 +139,27 @@ class CheckInFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.checkin_id}"
+
+
+class CardMismatch(models.Model):
+    """An ID card (CCCD) whose number belongs to a person in the system but whose name or date of birth
+    differs from that person's: the scan was refused (nothing merged, nothing of the person shown) and is
+    listed here for officers. The card's text is not kept, only which fields differed."""
+
+    client_id = models.UUIDField(unique=True)  # the refused GateScan's
+    venue = models.ForeignKey("places.Venue", on_delete=models.CASCADE, related_name="card_mismatches")
+    staff = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The person who holds the card's ID number in the system (not the card holder, who is unknown).
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="card_mismatches")
+    name_differs = models.BooleanField(default=False)
+    birth_differs = models.BooleanField(default=False)
+    scanned_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["venue", "created_at"], name="cardmismatch_venue_time")]
+
+    def __str__(self) -> str:
+        return f"card mismatch @ {self.venue_id} for {self.person_id}"

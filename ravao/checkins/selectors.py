@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
+from ravao.checkins.models import CardMismatch, CheckIn, CheckInFlag, GateScan
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.places.models import Shift, Venue
 
@@ -64,8 +64,10 @@ def latest_declarations(person_ids: set[int]) -> dict[int, HealthDeclaration]:
     window function ranks each person's declarations on the `declaration_person_latest` index."""
     if not person_ids:
         return {}
-    ranked = HealthDeclaration.objects.filter(person_id__in=person_ids).order_by().annotate(
-        rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=F("created_at").desc())
+    ranked = (
+        HealthDeclaration.objects.filter(person_id__in=person_ids)
+        .order_by()
+        .annotate(rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=F("created_at").desc()))
     )
     return {declaration.person_id: declaration for declaration in ranked.filter(rank=1)}
 
@@ -157,4 +159,26 @@ def open_household_visits_at(holder: Person, *, venue_id: int, device: Device) -
         CheckIn.objects.filter(
             person__household_of=holder, venue_id=venue_id, device=device, checked_out_at__isnull=True
         )
+    )
+
+
+def late_flags_for_venues(venues: QuerySet[Venue], *, since: datetime) -> QuerySet[CheckInFlag]:
+    """Entries and exits a gate sent late (time claimed by the device), at any of `venues`."""
+    return (
+        CheckInFlag.objects.filter(
+            checkin__venue__in=venues,
+            kind__in=(CheckInFlag.Kind.LATE, CheckInFlag.Kind.LATE_OUT),
+            created_at__gte=since,
+        )
+        .select_related("checkin__venue")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def card_mismatches_for_venues(venues: QuerySet[Venue], *, since: datetime) -> QuerySet[CardMismatch]:
+    """ID cards refused at the gates of `venues` because they disagree with the person of their number."""
+    return (
+        CardMismatch.objects.filter(venue__in=venues, created_at__gte=since)
+        .select_related("venue", "staff")
+        .order_by("-created_at", "-pk")
     )

@@ -5,15 +5,15 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ravao.checkins import conf
-from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
+from ravao.checkins.models import CardMismatch, CheckIn, CheckInFlag, GateScan
 from ravao.checkins.selectors import (
     gate_recent_scans,
     gate_scans_known,
@@ -26,6 +26,7 @@ from ravao.checkins.selectors import (
 )
 from ravao.lib.cccd import CccdResult, parse_cccd
 from ravao.lib.phone import normalise_phone
+from ravao.lib.text import fold
 from ravao.lib.tokens import verify_token
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.selectors import (
@@ -295,8 +296,8 @@ def checkins_close_stale(*, now: datetime, batch_size: int = 1000) -> int:
 
 @dataclass(frozen=True)
 class GateScanInput:
-    """One scan as the gate device made it. `scanned_at` is the device's clock at the moment of the scan:
-    an offline scan synced later is judged (token expiry, entry time) at that moment, not at sync."""
+    """One scan as the gate device made it. `scanned_at` is the device's claim of the moment of the scan;
+    the server vouches only for the moment it received it (see `_gate_check_time`)."""
 
     client_id: uuid.UUID
     kind: str  # GateScan.Kind
@@ -335,17 +336,49 @@ class _Refusal(Exception):
     def __init__(self, code: str, message: Any = None, person: Person | None = None) -> None:
         super().__init__(code)
         self.code, self.message, self.person = code, message, person
+        # A card refused because it does not match the person of its number: (person, name, birth differ).
+        self.mismatch: tuple[Person, bool, bool] | None = None
 
 
-def _gate_key(scan: GateScanInput) -> tuple[tuple[str, Any], CccdResult | None, list[tuple[str, Any]]]:
+class GateLimitExceeded(Exception):
+    """A batch over a gate limit (see `ScanBudget`): refused whole, nothing written."""
+
+    def __init__(self, retry_after: int, bucket: str) -> None:
+        super().__init__(bucket)
+        self.retry_after, self.bucket = retry_after, bucket
+
+
+class ScanBudget(Protocol):
+    """The gate limits of one staff member at one venue (`ravao.checkins.gate.GateBudget`): `take` counts
+    the scans of a batch and its look-ups that found nobody, all or nothing; None when they fit, else
+    (seconds to wait, the limit reached). `give_back` returns what `take` counted."""
+
+    def take(self, *, scans: int, unknown: int) -> tuple[int, str] | None: ...
+
+    def give_back(self, *, scans: int, unknown: int) -> None: ...
+
+
+# Outcomes of a look-up that found nobody (counted against the tight "unknown" limit).
+GATE_UNKNOWN = ("unknown_phone",)
+
+
+def _judged_at(scan: GateScanInput, *, now: datetime) -> datetime:
+    """The moment a scan's personal QR code is judged at: its claimed time when the server received it
+    within the short window, else the earliest moment the server can vouch for (receipt − the window)."""
+    return max(scan.scanned_at, now - conf.gate_scan_window())
+
+
+def _gate_key(
+    scan: GateScanInput, *, now: datetime
+) -> tuple[tuple[str, Any], CccdResult | None, list[tuple[str, Any]]]:
     """What names the person in a scan, checked without a query: ("public_id", uuid) of a verified
     personal QR, ("id_number", normalised number) of a card, or ("phone", normalised number); with the
     parsed card and its warnings. Raises _Refusal."""
 
     if scan.kind == GateScan.Kind.TOKEN:
-        # Judged at the moment of the scan: a code that was valid at the gate stays valid when the offline
-        # queue syncs an hour later. `scanned_at` is bounded by the sync age limit.
-        result = verify_token(scan.payload, now=scan.scanned_at)
+        # Not at the claimed moment of an offline scan (a device's clock can say anything): a code already
+        # expired by the time the server can vouch for is refused, however the scan is dated.
+        result = verify_token(scan.payload, now=_judged_at(scan, now=now))
         if not result.ok or result.person_public_id is None:
             raise _Refusal(f"token_{result.error_code}", result.message)
         return ("public_id", result.person_public_id), None, []
@@ -363,11 +396,66 @@ def _gate_key(scan: GateScanInput) -> tuple[tuple[str, Any], CccdResult | None, 
     raise _Refusal("bad_kind")
 
 
-def _gate_check_time(scan: GateScanInput, *, now: datetime) -> None:
+def _gate_check_time(scan: GateScanInput, *, now: datetime) -> bool:
+    """Refuses a time in the future (beyond clock skew) or older than the sync age limit. Returns whether
+    the scan is late: received more than RAVAO_GATE_SCAN_WINDOW_MINUTES after its claimed time."""
     if scan.scanned_at > now + conf.gate_clock_skew():
         raise _Refusal("in_future")
     if scan.scanned_at < now - conf.gate_sync_max_age():
         raise _Refusal("too_old")
+    return scan.scanned_at < now - conf.gate_scan_window()
+
+
+def _card_differs(card: CccdResult, person: Person) -> tuple[bool, bool]:
+    """(name differs, birth differs) between a card and the person holding its ID number. Names are
+    compared folded (case, diacritics, spacing); the birth date when the person has one, else the year."""
+    name = fold(card.full_name) != fold(person.full_name)
+    if person.date_of_birth is not None:
+        birth = person.date_of_birth != card.date_of_birth
+    else:
+        birth = person.year_of_birth != card.date_of_birth.year
+    return name, birth
+
+
+def _card_refusal(card: CccdResult, person: Person) -> _Refusal | None:
+    name, birth = _card_differs(card, person)
+    if not (name or birth):
+        return None
+    refusal = _Refusal("cccd_mismatch")
+    refusal.mismatch = (person, name, birth)
+    return refusal
+
+
+def _late_flag(*, scan: GateScanInput, checkin: CheckIn, staff: Any, now: datetime) -> CheckInFlag:
+    """The officers' flag of a late entry or exit: the claimed and the received times, and who sent it."""
+    return CheckInFlag(
+        checkin=checkin,
+        kind=CheckInFlag.Kind.LATE if scan.direction == GateScan.Direction.IN else CheckInFlag.Kind.LATE_OUT,
+        details={
+            "claimed": scan.scanned_at.isoformat(),
+            "received": now.isoformat(),
+            "client_id": str(scan.client_id),
+            "scan_kind": scan.kind,
+            "staff_id": staff.pk if getattr(staff, "is_authenticated", False) else None,
+        },
+        created_at=now,
+    )
+
+
+def _mismatch_row(
+    *, scan: GateScanInput, venue: Venue, staff: Any, now: datetime, mismatch: tuple[Person, bool, bool]
+) -> CardMismatch:
+    person, name, birth = mismatch
+    return CardMismatch(
+        client_id=scan.client_id,
+        venue=venue,
+        staff=staff if getattr(staff, "is_authenticated", False) else None,
+        person=person,
+        name_differs=name,
+        birth_differs=birth,
+        scanned_at=scan.scanned_at,
+        created_at=now,
+    )
 
 
 def _person_from_card(card: CccdResult, warnings: list[tuple[str, Any]]) -> Person:
@@ -391,10 +479,10 @@ def _person_from_card(card: CccdResult, warnings: list[tuple[str, Any]]) -> Pers
     return person
 
 
-def _gate_identify(scan: GateScanInput) -> tuple[Person, list[tuple[str, Any]]]:
+def _gate_identify(scan: GateScanInput, *, now: datetime) -> tuple[Person, list[tuple[str, Any]]]:
     """The person a scan designates, with the warnings of the card. Raises _Refusal."""
 
-    (kind, value), card, warnings = _gate_key(scan)
+    (kind, value), card, warnings = _gate_key(scan, now=now)
     if kind == "public_id":
         person = person_by_public_id(value)
         if person is None:
@@ -403,6 +491,11 @@ def _gate_identify(scan: GateScanInput) -> tuple[Person, list[tuple[str, Any]]]:
     if kind == "id_number":
         assert card is not None
         person = person_by_phone_or_id(phone=None, id_number=value)
+        if person is not None:
+            # A known number on a card with another name or birth date: never merged (issue 9).
+            refusal = _card_refusal(card, person)
+            if refusal is not None:
+                raise refusal
         return person or _person_from_card(card, warnings), warnings
     person = person_by_phone_or_id(phone=value, id_number=None)
     if person is None:
@@ -505,15 +598,26 @@ def gate_scan_record(
     try:
         with transaction.atomic():
             try:
-                _gate_check_time(scan, now=now)
-                person, warnings = _gate_identify(scan)
+                late = _gate_check_time(scan, now=now)
+                person, warnings = _gate_identify(scan, now=now)
                 outcome.person, outcome.warnings = person, warnings
                 outcome.status = person_status(person, person_latest_declaration(person), now=now)
                 outcome.outcome, outcome.checkin = _gate_apply(
                     venue=venue, scan=scan, person=person, status=outcome.status
                 )
+                if late and outcome.checkin is not None and outcome.outcome in GATE_RECORDED:
+                    outcome.warnings.append(("late", None))
+                    CheckInFlag.objects.bulk_create(
+                        [_late_flag(scan=scan, checkin=outcome.checkin, staff=staff, now=now)],
+                        ignore_conflicts=True,
+                    )
             except _Refusal as refusal:
                 outcome.outcome, outcome.message = refusal.code, refusal.message
+                if refusal.mismatch is not None:
+                    outcome.warnings.append(("card_mismatch", None))
+                    _mismatch_row(
+                        scan=scan, venue=venue, staff=staff, now=now, mismatch=refusal.mismatch
+                    ).save()
             GateScan.objects.create(
                 client_id=scan.client_id,
                 venue=venue,
@@ -561,9 +665,14 @@ def gate_sync(
     scans: list[GateScanInput],
     now: datetime,
     request: HttpRequest | None = None,
+    budget: ScanBudget | None = None,
 ) -> list[GateOutcome]:
     """A batch of scans from a gate's queue, each processed exactly once: a bad scan is reported and the
     good ones are kept; the results are in the order of `scans`.
+
+    Limits (`budget`): the batch's new scans are counted before any work, its look-ups that found nobody
+    once they are known; over a limit, GateLimitExceeded is raised, the transaction rolls back (nothing is
+    written, nothing counted) and the device keeps the batch to send it again later.
 
     The batch is processed as a whole, in a number of queries that does not grow with its size (see
     `_gate_sync_bulk`), in one transaction: one commit per batch, because a commit waits for the disk
@@ -581,23 +690,45 @@ def gate_sync(
         if scan.client_id not in known:
             fresh.setdefault(scan.client_id, scan)  # the same id twice in one batch is processed once
     outcomes: dict[uuid.UUID, GateOutcome]
+    if budget is not None and fresh:
+        refused = budget.take(scans=len(fresh), unknown=0)
+        if refused is not None:
+            raise GateLimitExceeded(*refused)
+
+    def charge_unknown() -> None:
+        # Inside the batch's transaction: raising rolls every write of the batch back.
+        unknown = sum(outcomes[c].outcome in GATE_UNKNOWN for c in fresh if not outcomes[c].replay)
+        if budget is not None and unknown:
+            refused = budget.take(scans=0, unknown=unknown)
+            if refused is not None:
+                budget.give_back(scans=len(fresh), unknown=0)
+                raise GateLimitExceeded(*refused)
+
     try:
-        with transaction.atomic():
-            outcomes = _gate_sync_bulk(
-                venue=venue, staff=staff, role=role, scans=list(fresh.values()), now=now, request=request,
-                replayed=list(known.values()),
-            )  # fmt: skip
-    except IntegrityError:
-        with transaction.atomic():
-            outcomes = {
-                client_id: gate_scan_record(
-                    venue=venue, staff=staff, role=role, scan=scan, now=now, request=request
-                )
-                for client_id, scan in fresh.items()
-            }
-            declarations = latest_declarations({s.person_id for s in known.values() if s.person_id})
-            for client_id, stored in known.items():
-                outcomes[client_id] = _outcome_from_stored(stored, now=now, declarations=declarations)
+        try:
+            with transaction.atomic():
+                outcomes = _gate_sync_bulk(
+                    venue=venue, staff=staff, role=role, scans=list(fresh.values()), now=now, request=request,
+                    replayed=list(known.values()),
+                )  # fmt: skip
+                charge_unknown()
+        except IntegrityError:
+            with transaction.atomic():
+                outcomes = {
+                    client_id: gate_scan_record(
+                        venue=venue, staff=staff, role=role, scan=scan, now=now, request=request
+                    )
+                    for client_id, scan in fresh.items()
+                }
+                declarations = latest_declarations({s.person_id for s in known.values() if s.person_id})
+                for client_id, stored in known.items():
+                    outcomes[client_id] = _outcome_from_stored(stored, now=now, declarations=declarations)
+                charge_unknown()
+    except DatabaseError:
+        # The batch was not recorded (the device sends it again): it uses up no budget either.
+        if budget is not None and fresh:
+            budget.give_back(scans=len(fresh), unknown=0)
+        raise
     return [outcomes[scan.client_id] for scan in scans]
 
 
@@ -609,6 +740,7 @@ class _Identified:
     outcome: GateOutcome
     key: tuple[str, Any] | None = None  # ("public_id", uuid) | ("id_number_hash" | "phone_hash", hash)
     card: CccdResult | None = None
+    late: bool = False  # received after the short window (flagged when it writes a visit)
 
 
 def _gate_sync_bulk(
@@ -638,8 +770,8 @@ def _gate_sync_bulk(
     for scan in scans:
         item = _Identified(scan=scan, outcome=GateOutcome(client_id=scan.client_id, outcome=""))
         try:
-            _gate_check_time(scan, now=now)
-            item.key, item.card, item.outcome.warnings = _gate_key(scan)
+            item.late = _gate_check_time(scan, now=now)
+            item.key, item.card, item.outcome.warnings = _gate_key(scan, now=now)
         except _Refusal as refusal:
             item.outcome.outcome, item.outcome.message = refusal.code, refusal.message
         items.append(item)
@@ -661,10 +793,23 @@ def _gate_sync_bulk(
             persons.setdefault(("id_number_hash", candidate.id_hash), candidate)
         if candidate.phone_hash:
             persons.setdefault(("phone_hash", candidate.phone_hash), candidate)
+    mismatches: list[CardMismatch] = []
     for item in items:
         if item.key is None:
             continue
         match = persons.get(item.key)
+        if match is not None and item.card is not None:
+            # A known number on a card with another name or birth date: refused, never merged (issue 9).
+            card_refusal = _card_refusal(item.card, match)
+            if card_refusal is not None and card_refusal.mismatch is not None:
+                item.outcome.outcome, item.outcome.message = card_refusal.code, card_refusal.message
+                item.outcome.warnings.append(("card_mismatch", None))
+                mismatches.append(
+                    _mismatch_row(
+                        scan=item.scan, venue=venue, staff=staff, now=now, mismatch=card_refusal.mismatch
+                    )
+                )
+                continue
         if match is None and item.card is not None:
             # A stranger's card: created from the card (rare; its own queries). A second scan of the same
             # card in this batch finds the person created by the first.
@@ -751,6 +896,30 @@ def _gate_sync_bulk(
     CheckIn.objects.bulk_create(new_checkins)
     if closed:
         CheckIn.objects.bulk_update(list(closed.values()), ["checked_out_at", "checked_out_estimated"])
+    late = [
+        i for i in items if i.late and i.outcome.checkin is not None and i.outcome.outcome in GATE_RECORDED
+    ]
+    if late:
+        # Flags only for late scans (an offline queue): these extra queries are not on the usual path.
+        late_checkins: list[CheckIn] = [i.outcome.checkin for i in late if i.outcome.checkin is not None]
+        missing = [checkin.client_id for checkin in late_checkins if checkin.pk is None]
+        if missing:  # a database that does not return the ids of a bulk insert
+            ids = dict(CheckIn.objects.filter(client_id__in=missing).values_list("client_id", "pk"))
+            for checkin in late_checkins:
+                if checkin.pk is None:
+                    checkin.pk = ids[checkin.client_id]
+        for i in late:
+            i.outcome.warnings.append(("late", None))
+        CheckInFlag.objects.bulk_create(
+            [
+                _late_flag(scan=i.scan, checkin=i.outcome.checkin, staff=staff, now=now)
+                for i in late
+                if i.outcome.checkin
+            ],
+            ignore_conflicts=True,
+        )
+    if mismatches:
+        CardMismatch.objects.bulk_create(mismatches)
     staff_user = staff if getattr(staff, "is_authenticated", False) else None
     GateScan.objects.bulk_create(
         [
@@ -906,7 +1075,13 @@ def checkins_close_venue_day(*, venue: Venue, now: datetime, staff: Any, role: s
         visit.checked_out_estimated = True
         visit.save(update_fields=["checked_out_at", "checked_out_estimated"])
         closed += 1
-    audit_record(actor=staff, action="gate.close_day", obj=venue, role=role, details={"closed": closed})
+    audit_record(
+        actor=staff,
+        action="gate.close_day",
+        obj=venue,
+        role=role,
+        details={"closed": closed, "venue_id": venue.pk},
+    )
     return closed
 
 
@@ -990,5 +1165,11 @@ def venue_set_screen_mode(*, venue: Venue, on: bool, actor: Any, request: HttpRe
     )
     venue.qr_rotated_at = timezone.now()
     venue.save(update_fields=["screen_mode", "qr_code", "qr_rotated_at"])
-    audit_record(actor=actor, action="venue.screen_mode", obj=venue, request=request, details={"on": on})
+    audit_record(
+        actor=actor,
+        action="venue.screen_mode",
+        obj=venue,
+        request=request,
+        details={"on": on, "venue_id": venue.pk},
+    )
     return venue

@@ -10,6 +10,7 @@ urlpatterns = [
     path("c/<uuid:client_id>", views.confirmation, name="confirmation"),
     path("c/<uuid:client_id>/checkout", views.checkout, name="checkout"),
     path("gate/", views_gate.gate_index, name="gate_index"),
+    path("gate/flags/", views_gate.gate_flags, name="gate_flags"),
     path("gate/<int:venue_id>/", views_gate.gate_page, name="gate"),
     path("gate/<int:venue_id>/sync", views_gate.gate_sync_view, name="gate_sync"),
     path("gate/<int:venue_id>/inside", views_gate.inside_page, name="gate_inside"),

@@ -1,8 +1,10 @@
 """Gate pages for a venue's staff (J4, J5): scan, sync the offline queue, inside now, close the day,
 enter a visitor by hand, and screen mode (plus the screen-mode guard in front of the check-in page)."""
 
+import functools
 import json
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ravao.accounts.models import Role
+from ravao.accounts.models import Membership, Role
 from ravao.checkins import conf, gate, views
-from ravao.checkins.selectors import inside_now, venue_flags
+from ravao.checkins.selectors import (
+    card_mismatches_for_venues,
+    inside_now,
+    late_flags_for_venues,
+    venue_flags,
+)
 from ravao.checkins.services import (
+    GateLimitExceeded,
     GateOutcome,
     checkins_close_venue_day,
     gate_manual_entry,
@@ -34,6 +42,26 @@ from ravao.people.selectors import person_latest_declaration, person_status
 from ravao.privacy.services import audit_record
 
 
+def _refuse_inactive(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A gate page of a venue pending approval or suspended: the 404 of a missing venue, whose page tells
+    the venue's own people why (they know their venue exists; nobody else learns anything)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except gate.VenueNotActive as refusal:
+            return render(request, "checkins/gate_inactive.html", {"venue": refusal.venue}, status=404)
+
+    return wrapped
+
+
+def _inactive_message(venue: Any) -> str:
+    if venue.status == "pending":
+        return _("Your venue is awaiting approval by the commune: its gate cannot scan anyone yet.")
+    return _("Your venue is suspended by the commune: its gate cannot scan anyone.")
+
+
 @login_required
 @require_GET
 def gate_index(request: HttpRequest) -> HttpResponse:
@@ -45,6 +73,7 @@ def gate_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@_refuse_inactive
 def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue, role = gate.access_gate(request.user, venue_id)
     context = {
@@ -76,6 +105,8 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
         return _json_error("login", _("Log in again to send the waiting scans."), 401)
     try:
         venue, role = gate.access_gate(request.user, venue_id)
+    except gate.VenueNotActive as refusal:
+        return _json_error("not_active", _inactive_message(refusal.venue), 404)
     except Http404:
         return _json_error("not_found", _("This gate does not exist or is not yours."), 404)
     try:
@@ -97,10 +128,35 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
     parsed = [gate.parse_scan(item, areas=areas, index=i) for i, item in enumerate(scans)]
     good = [p for p in parsed if not isinstance(p, gate.ItemError)]
     now = timezone.now()
+    budget = gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk)
     try:
         outcomes = iter(
-            gate_sync(venue=venue, staff=request.user, role=role, scans=good, now=now, request=request)
+            gate_sync(
+                venue=venue,
+                staff=request.user,
+                role=role,
+                scans=good,
+                now=now,
+                request=request,
+                budget=budget,
+            )
         )
+    except GateLimitExceeded as refusal:
+        # Nothing was written: the device keeps the whole batch and sends it again later.
+        unknown = refusal.bucket.startswith("gate-unknown")
+        message = (
+            _(
+                "Too many look-ups of phone numbers that nobody has: "
+                "the scans are kept on this device and sent again later."
+            )
+            if unknown
+            else _(
+                "Too many scans from this gate for now: they are kept on this device and sent again later."
+            )
+        )
+        response = _json_error("limit", message, 429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     except DatabaseError:
         # Nothing is lost: a batch commits whole or not at all, the device keeps what was not acknowledged.
         return _json_error("server_error", _("The server could not record the scans now; try again."), 503)
@@ -116,6 +172,7 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
 
 @login_required
 @require_GET
+@_refuse_inactive
 def inside_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue, role = gate.access_gate(request.user, venue_id)
     now = timezone.now()
@@ -133,7 +190,7 @@ def inside_page(request: HttpRequest, venue_id: int) -> HttpResponse:
         obj=venue,
         request=request,
         role=role,
-        details={"count": len(visits)},
+        details={"count": len(visits), "venue_id": venue.pk},
     )
     context = {
         "venue": venue,
@@ -147,6 +204,7 @@ def inside_page(request: HttpRequest, venue_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@_refuse_inactive
 def close_day(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue, role = gate.access_gate(request.user, venue_id)
     closed = checkins_close_venue_day(venue=venue, now=timezone.now(), staff=request.user, role=role)
@@ -159,6 +217,7 @@ def close_day(request: HttpRequest, venue_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_refuse_inactive
 def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
     """A visitor without a smartphone, entered by staff; the declaration is optional (asked aloud)."""
     venue, role = gate.access_gate(request.user, venue_id)
@@ -167,7 +226,18 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
         form = GateVisitorForm(request.POST, areas=areas)
         declared = request.POST.get("declared") == "yes"
         declaration = DeclarationForm(request.POST if declared else None)
-        if form.is_valid() and (not declared or declaration.is_valid()):
+        valid = form.is_valid() and (not declared or declaration.is_valid())
+        # A manual entry is a look-up too (it answers with a masked name and a colour): it counts as a scan.
+        refused = (
+            gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk or 0).take(scans=1, unknown=0)
+            if valid
+            else None
+        )
+        if refused is not None:
+            form.add_error(None, _("Too many scans from this gate for now: try again in a few minutes."))
+            context = {"venue": venue, "form": form, "declaration": declaration, "declared": declared}
+            return render(request, "checkins/gate_visitor.html", context, status=429)
+        if valid:
             checkin, person, created = gate_manual_entry(
                 venue=venue,
                 area=form.chosen_area(),
@@ -202,12 +272,43 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
     return render(request, "checkins/gate_visitor.html", context, status=status)
 
 
+# --- what officers see of the gates -------------------------------------------------------------------
+
+# Officers who oversee venues or trace: their scope is the venues under the units they serve.
+FLAG_READERS = (Role.COMMUNE_OFFICIAL, Role.DISTRICT_ADMIN, Role.HEALTH_OFFICER)
+FLAG_DAYS = 14
+FLAG_ROWS = 200
+
+
+@login_required
+@require_GET
+def gate_flags(request: HttpRequest) -> HttpResponse:
+    """Gate scans officers should know about, in their scope, the last FLAG_DAYS days: entries and exits
+    sent late (the device's claimed time against the server's receive time) and ID cards refused because
+    they disagree with the person of their number. No person is named: the flag says what happened
+    where and by which staff account; officers trace people through the tracing pages (audited there)."""
+    from ravao.accounts.selectors import venues_in_scope_of
+
+    user: Any = request.user
+    if not Membership.objects.filter(user=user, role__in=FLAG_READERS).exists():
+        raise Http404
+    venues = venues_in_scope_of(user, roles=FLAG_READERS)
+    since = timezone.now() - timedelta(days=FLAG_DAYS)
+    context = {
+        "late": list(late_flags_for_venues(venues, since=since)[:FLAG_ROWS]),
+        "mismatches": list(card_mismatches_for_venues(venues, since=since)[:FLAG_ROWS]),
+        "days": FLAG_DAYS,
+    }
+    return render(request, "checkins/gate_flags.html", context)
+
+
 # --- screen mode ---------------------------------------------------------------------------------------
 
 
 @login_required
 @never_cache
 @require_GET
+@_refuse_inactive
 def screen_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     """The venue's rotating code, full screen, for a tablet or a TV at the entrance."""
     venue, role = gate.access_gate(request.user, venue_id)
@@ -224,7 +325,10 @@ def screen_page(request: HttpRequest, venue_id: int) -> HttpResponse:
 @never_cache
 @require_GET
 def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
-    venue, _role = gate.access_gate(request.user, venue_id)
+    try:
+        venue, _role = gate.access_gate(request.user, venue_id)
+    except gate.VenueNotActive as refusal:
+        return _json_error("not_active", _inactive_message(refusal.venue), 404)
     if not venue.screen_mode:
         return _json_error("off", _("Screen mode is off for this venue."), 409)
     now = timezone.now()
@@ -239,6 +343,7 @@ def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
 
 @login_required
 @require_POST
+@_refuse_inactive
 def screen_mode_set(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue, role = gate.access_gate(request.user, venue_id)
     if role != Role.VENUE_MANAGER:

@@ -14,10 +14,11 @@ Design
   It returns either a :class:`CccdResult` or a :class:`CccdError` (both have an ``ok`` flag).
 * **Errors vs warnings.** What is certainly wrong makes the scan unusable and is an *error*: an ID that is
   not 12 digits, a date that is not a real date, a sex field that is neither Nam nor Nữ, a missing name, a
-  string that is not shaped like a CCCD QR at all. What can be checked only against conventions we cannot
+  string that is not shaped like a CCCD QR at all, an impossible date of birth (in the future, or before
+  1900: no card holder alive; issue 9). What can be checked only against conventions we cannot
   be sure of is a *warning*: an unknown province code (codes were reorganised in 2025 and foreign-born
   citizens get special codes), a century/sex digit or birth-year digits that disagree with the printed data
-  (data-entry errors on real cards exist), an issue date before birth, a birth date in the future. Gate staff
+  (data-entry errors on real cards exist), an issue date before birth. Gate staff
   see the warning and decide; refusing a real person at the door because of a registry typo would be worse.
 * Every problem has a stable machine ``code`` (for the API, logs, tests and the offline gate) and an
   English human ``message`` wrapped in ``gettext_lazy`` so that it renders in the user's language (the
@@ -67,12 +68,13 @@ E_MISSING_NAME = "missing_name"
 E_BAD_DATE_OF_BIRTH = "bad_date_of_birth"
 E_BAD_SEX = "bad_sex"
 E_BAD_ISSUE_DATE = "bad_issue_date"
+E_IMPOSSIBLE_DATE_OF_BIRTH = "impossible_date_of_birth"
 
 W_UNKNOWN_PROVINCE = "unknown_province"
 W_SEX_DIGIT_MISMATCH = "sex_digit_mismatch"
 W_CENTURY_MISMATCH = "century_mismatch"
 W_BIRTH_YEAR_MISMATCH = "birth_year_mismatch"
-W_BORN_IN_FUTURE = "born_in_future"
+W_BORN_IN_FUTURE = "born_in_future"  # no longer emitted: a birth date in the future is now an error
 W_ISSUED_BEFORE_BIRTH = "issued_before_birth"
 W_ISSUED_IN_FUTURE = "issued_in_future"
 W_BAD_OLD_ID_NUMBER = "bad_old_id_number"
@@ -88,6 +90,9 @@ MESSAGES: dict[str, StrOrPromise] = {
     E_BAD_DATE_OF_BIRTH: _("The date of birth on the card is not a valid date."),
     E_BAD_SEX: _("The sex on the card must be Nam or Nữ."),
     E_BAD_ISSUE_DATE: _("The issue date on the card is not a valid date."),
+    E_IMPOSSIBLE_DATE_OF_BIRTH: _(
+        "The date of birth on the card is impossible (in the future or before 1900): check the card."
+    ),
     W_UNKNOWN_PROVINCE: _("The first three digits of the ID number are not a known province code."),
     W_SEX_DIGIT_MISMATCH: _("The fourth digit of the ID number does not match the sex on the card."),
     W_CENTURY_MISMATCH: _("The fourth digit of the ID number does not match the century of birth."),
@@ -159,6 +164,8 @@ _OLD_ID = re.compile(r"\d{9}|\d{12}")
 # too, because reader apps reformat dates as they please.
 _DATE = re.compile(r"(\d{2})([/.\-]?)(\d{2})\2(\d{4})")
 _WHITESPACE = re.compile(r"\s+")
+# Nobody born before this holds a CCCD (issued since 2016; the oldest living people were born after 1900).
+EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 def _clean(raw: str) -> str:
@@ -259,6 +266,9 @@ def parse_cccd(raw: object, *, today: date | None = None) -> CccdResult | CccdEr
     date_of_birth = _date(dob_raw)
     if date_of_birth is None:
         return _error(E_BAD_DATE_OF_BIRTH, "date_of_birth")
+    reference = today if today is not None else _today()
+    if not EARLIEST_BIRTH <= date_of_birth <= reference:
+        return _error(E_IMPOSSIBLE_DATE_OF_BIRTH, "date_of_birth")
     sex = _sex(sex_raw)
     if sex is None:
         return _error(E_BAD_SEX, "sex")
@@ -289,9 +299,6 @@ def parse_cccd(raw: object, *, today: date | None = None) -> CccdResult | CccdEr
     if id_number[4:6] != f"{date_of_birth.year % 100:02d}":
         warnings.append(_warning(W_BIRTH_YEAR_MISMATCH, "id_number"))
 
-    reference = today if today is not None else _today()
-    if date_of_birth > reference:
-        warnings.append(_warning(W_BORN_IN_FUTURE, "date_of_birth"))
     if issue_date is not None:
         if issue_date < date_of_birth:
             warnings.append(_warning(W_ISSUED_BEFORE_BIRTH, "issue_date"))

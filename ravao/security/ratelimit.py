@@ -9,6 +9,9 @@ Design
 - A cache failure lets the request through (logged): a Redis outage must not stop check-ins.
 - The client is its address (the /64 network for IPv6, which a client can rotate within), read through
   RAVAO_PROXY_COUNT trusted proxies; the gate look-up counts per logged-in user instead.
+- A request may cost more than one (`hit(cost=...)`): the gate's sync counts its scans, not its requests,
+  against several buckets at once (staff, venue, look-ups that found nobody) with `charge_all`, which counts
+  all or nothing so that a refused batch uses up no budget (the gate keeps it and sends it again later).
 """
 
 import ipaddress
@@ -76,25 +79,75 @@ def matching_rule(request: HttpRequest) -> Rule | None:
     return None
 
 
-def hit(bucket: str, *, limit: int, window: int, now: float | None = None) -> tuple[bool, int]:
-    """Count one request in `bucket`; returns (allowed, seconds until the window ends)."""
+def hit(bucket: str, *, limit: int, window: int, now: float | None = None, cost: int = 1) -> tuple[bool, int]:
+    """Count `cost` (one request, or a batch's scans) in `bucket`; returns (allowed, seconds until the
+    window ends). Allowed while the window's total, this cost included, stays within `limit`."""
     moment = time.time() if now is None else now
     index = int(moment // window)
     retry_after = max(1, int((index + 1) * window - moment))
     key = f"rl:{bucket}:{index}"
     try:
-        if cache.add(key, 1, timeout=window + 1):
-            count = 1
+        if cache.add(key, cost, timeout=window + 1):
+            count = cost
         else:
             try:
-                count = cache.incr(key)
+                count = cache.incr(key, cost)
             except ValueError:  # expired between add and incr: this request opens a new window
-                cache.set(key, 1, timeout=window + 1)
-                count = 1
+                cache.set(key, cost, timeout=window + 1)
+                count = cost
     except Exception:  # the cache is down: let the request through rather than stop check-ins
         logger.exception("rate limit cache unavailable; request allowed")
         return True, retry_after
     return count <= limit, retry_after
+
+
+def refund(bucket: str, *, window: int, now: float, cost: int) -> None:
+    """Take back what `hit` counted at `now` (a batch that was refused after all)."""
+    key = f"rl:{bucket}:{int(now // window)}"
+    try:
+        cache.decr(key, cost)
+    except ValueError:  # the window has ended meanwhile: nothing left to take back
+        pass
+    except Exception:
+        logger.exception("rate limit cache unavailable; refund skipped")
+
+
+@dataclass(frozen=True)
+class Charge:
+    bucket: str
+    limit: int
+    cost: int
+
+
+def charge_all(charges: list[Charge], *, window: int, now: float | None = None) -> tuple[int, str] | None:
+    """Count every charge, all or nothing: None when each bucket had room (all counted), else (seconds to
+    wait, the bucket that was full) and nothing stays counted. Off with RAVAO_RATE_LIMITS_ENABLED."""
+    if not settings.RAVAO_RATE_LIMITS_ENABLED:
+        return None
+    moment = time.time() if now is None else now
+    counted: list[Charge] = []
+    for charge in charges:
+        if charge.cost <= 0:
+            continue
+        allowed, retry_after = hit(
+            charge.bucket, limit=charge.limit, window=window, now=moment, cost=charge.cost
+        )
+        counted.append(charge)
+        if not allowed:
+            for done in counted:
+                refund(done.bucket, window=window, now=moment, cost=done.cost)
+            logger.warning("rate limit %s exceeded (cost %d)", charge.bucket, charge.cost)
+            return retry_after, charge.bucket
+    return None
+
+
+def refund_all(charges: list[Charge], *, window: int, now: float) -> None:
+    """Take back charges counted by `charge_all` at `now`."""
+    if not settings.RAVAO_RATE_LIMITS_ENABLED:
+        return
+    for charge in charges:
+        if charge.cost > 0:
+            refund(charge.bucket, window=window, now=now, cost=charge.cost)
 
 
 def check_request(request: HttpRequest) -> tuple[Rule, int] | None:

@@ -38,6 +38,8 @@ VENUE_A_MANAGE = "302 302 200 404 404 404 404 404 404"
 COMMUNE_A = "302 302 404 404 404 200 404 404 200"
 DISTRICT_ADMIN = "302 302 404 404 404 404 404 404 200"
 GATE_A = "302 302 200 404 200 404 404 404 404"
+# The same gate pages when the venue is pending approval or suspended: 404 for everyone (issue 9).
+GATE_INACTIVE = "302 302 404 404 404 404 404 404 404"
 # Tracing pages refuse other roles with 403 before looking at any object (nothing to leak).
 TRACER = "302 302 403 403 403 403 403 200 403"
 TRACER_POST = "302 302 403 403 403 403 403 405 403"
@@ -122,6 +124,8 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     # Gate (J4, J5): the venue's manager and staff only.
     "checkins:screen_scan": (STALE_SCREEN_CODE, lambda t: {"code": t.venue_a.qr_code, "rotating": "stale"}),
     "checkins:gate_index": ("302 302 302 302 302 200 200 200 200", NONE),
+    # Late scans and refused ID cards at the venues an officer oversees (no person named).
+    "checkins:gate_flags": ("302 302 404 404 404 200 200 200 200", NONE),
     "checkins:gate": (GATE_A, VENUE_A),
     "checkins:gate_sync": (POST_ONLY, VENUE_A),
     "checkins:gate_inside": (GATE_A, VENUE_A),
@@ -260,6 +264,23 @@ class AccessMatrixTests(RavaoTestCase):
     def test_matrix(self) -> None:
         for name, (row, kwargs) in ROWS.items():
             self.check(name, reverse(name, kwargs=kwargs(self)), row)
+
+    def test_gates_of_a_pending_or_suspended_venue(self) -> None:
+        """Issue 9, finding 2: the gate of a venue not (or no longer) approved refuses even its own people
+        (404 as for a missing venue; the page tells them why, and nobody else learns anything)."""
+        gate_rows = [name for name, (row, _kwargs) in ROWS.items() if row == GATE_A] + [
+            "checkins:screen_code"
+        ]
+        for status in ("pending", "suspended"):
+            type(self.venue_a).objects.filter(pk=self.venue_a.pk).update(status=status)
+            for name in gate_rows:
+                url = reverse(name, kwargs=VENUE_A(self))
+                for persona, expected in zip(PERSONAS, GATE_INACTIVE.split(), strict=True):
+                    with self.subTest(url=name, persona=persona, status=status):
+                        response = self.client_for(persona).get(url)
+                        self.assertEqual(response.status_code, int(expected), f"{name} as {persona}")
+                        if persona not in ("alice", "sam"):  # the venue's own people may read its name
+                            self.assertNotIn(self.venue_a.name, response.content.decode(errors="replace"))
 
     def test_api_matrix(self) -> None:
         for path, (row, kwargs) in API_ROWS.items():

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ravao.checkins.gate import mask_name
-from ravao.checkins.models import CheckIn, GateScan
+from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
 from ravao.lib.tokens import issue_token
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id
@@ -144,6 +144,8 @@ class SyncTests(GateTestCase):
 
     def test_a_cccd_finds_the_person_by_id_number(self) -> None:
         known = make_person(name="Nguyễn Văn An", phone="0911000111", id_number="001092012345")
+        # Born in 1992 as the card says (a card that disagrees is refused: test_gate_trust).
+        Person.objects.filter(pk=known.pk).update(year_of_birth=1992)
         result = self.sync(scan("cccd", "\ufeff" + CARD + "\r\n")).json()["results"][0]
         self.assertEqual(result["outcome"], "checked_in")
         self.assertEqual(result["person"]["id"], "••••••••2345")
@@ -188,15 +190,16 @@ class SyncTests(GateTestCase):
         )
         self.assertFalse(CheckIn.objects.exists())
 
-    def test_an_offline_scan_is_judged_at_its_scan_time(self) -> None:
-        # Valid when scanned an hour ago, expired now: the gate saw a valid code, so it counts.
+    def test_an_offline_scan_keeps_its_claimed_time_flagged_late(self) -> None:
+        # Scanned an hour ago with a code still valid at the time the server can vouch for (issue 9,
+        # finding 5: a code expired by then is refused, see test_gate_trust): kept as claimed, flagged.
         then = timezone.now() - timedelta(hours=1)
-        token = issue_token(
-            self.visitor.public_id, now=then - timedelta(minutes=5), ttl=timedelta(minutes=30)
-        )
+        token = issue_token(self.visitor.public_id, now=then - timedelta(minutes=5), ttl=timedelta(hours=2))
         result = self.sync(scan("token", token, scanned_at=then.isoformat())).json()["results"][0]
         self.assertEqual(result["outcome"], "checked_in")
+        self.assertIn("late", [w["code"] for w in result["warnings"]])
         self.assertEqual(CheckIn.objects.get().checked_in_at, then)
+        self.assertTrue(CheckInFlag.objects.filter(kind="late").exists())
 
     def test_a_scan_in_the_future_or_too_old_is_refused(self) -> None:
         future = (timezone.now() + timedelta(hours=1)).isoformat()
@@ -335,6 +338,7 @@ class SyncTests(GateTestCase):
 
         token = issue_token(self.visitor.public_id, now=t0 - timedelta(minutes=1), ttl=timedelta(hours=1))
         card = make_person(name="Nguyễn Văn An", phone="0911000111", id_number="001092012345")
+        Person.objects.filter(pk=card.pk).update(year_of_birth=1992)  # as on the card
         results = self.sync(
             scan("token", token, scanned_at=at(0)),
             scan("phone", "0912345678", scanned_at=at(2)),  # the same person 2 s later: ignored

@@ -249,3 +249,66 @@ class GateInChromium(ChromiumTestCase):
         self.assertEqual(CheckIn.objects.count(), 2)
         self.assertEqual(GateScan.objects.count(), 2)
         self.shot(page, "gate-05-synced-phone.png")
+
+
+class PendingVenueGateInChromium(ChromiumTestCase):
+    """Issue 9, finding 2: the staff of a venue still awaiting the commune's approval is refused at the
+    gate — a page that says why, no scanner, and a sync posted from the page reads and writes nothing."""
+
+    def test_a_staff_member_of_a_pending_venue_is_refused_at_the_gate(self) -> None:
+        units = make_units()
+        venue = Venue.objects.create(
+            code="V-pending",
+            name="Quán Chưa Duyệt",
+            kind="restaurant",
+            commune=units["ha_bang"],
+            address="Thôn 9",
+            phone="0243123499",
+            status=Venue.Status.PENDING,
+        )
+        staff = user_create(login="0900000098", password=PASSWORD, full_name="Sid")
+        membership_grant(user=staff, role=Role.VENUE_STAFF, venue=venue)
+        make_person(name="Nguyễn Văn An", phone="0912345678")
+        context = self.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+        context.set_default_timeout(TIMEOUT_MS)
+        client = Client()
+        client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+        host = self.live_server_url.split("//")[1].split(":")[0]
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        csrf = "k" * 32  # a CSRF secret of our own: the header below repeats it, as a real gate page would
+        context.add_cookies(
+            [
+                {"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"},
+                {"name": settings.CSRF_COOKIE_NAME, "value": csrf, "domain": host, "path": "/"},
+            ]
+        )
+        page = context.new_page()
+        response = page.goto(f"{self.live_server_url}/gate/{venue.pk}/")
+        assert response is not None
+        self.assertEqual(response.status, 404)
+        message = vi("Your venue is awaiting approval by the commune: its gate cannot scan anyone yet.")
+        self.assertIn(message, page.inner_text("#gate-inactive"))
+        self.assertEqual(page.locator("#scan-input").count(), 0)
+        self.shot(page, "gate-pending-venue.png")
+        # Even a hand-made sync from the page (with the session and the CSRF cookie) gets nothing.
+        result = page.evaluate(
+            """async ([url, csrf]) => {
+                const body = JSON.stringify({scans: [{client_id: crypto.randomUUID(), kind: "phone",
+                    payload: "0912345678", direction: "in", area: null,
+                    scanned_at: new Date().toISOString()}]});
+                const resp = await fetch(url, {method: "POST", body, credentials: "same-origin",
+                    headers: {"Content-Type": "application/json", "X-CSRFToken": csrf}});
+                return {status: resp.status, text: await resp.text()};
+            }""",
+            [f"{self.live_server_url}/gate/{venue.pk}/sync", csrf],
+        )
+        self.assertEqual(result["status"], 404)
+        self.assertIn("not_active", result["text"])
+        self.assertNotIn("Nguy", result["text"])
+        self.assertFalse(GateScan.objects.exists())
+        self.assertFalse(CheckIn.objects.exists())
+        context.close()
+
+    @staticmethod
+    def shot(page: Any, name: str) -> None:
+        page.screenshot(path=str(SCREENS / name), full_page=True)

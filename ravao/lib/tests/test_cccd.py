@@ -254,9 +254,16 @@ def test_birth_year_digits_mismatch() -> None:
     assert codes(EXAMPLE.replace("001092012345", "001093012345")) == [cccd.W_BIRTH_YEAR_MISMATCH]
 
 
-def test_born_in_future() -> None:
-    raw = "001230012345||Bé Tương Lai|01012030|Nam|Hà Nội|"
-    assert codes(raw) == [cccd.W_BORN_IN_FUTURE]
+def test_born_in_future_or_before_1900_is_refused() -> None:
+    """Issue 9, finding 9: a CCCD birth year in the future was accepted (a warning only)."""
+    for raw in (
+        "001230012345||Bé Tương Lai|01012030|Nam|Hà Nội|",
+        "001890012345||Cụ Cố|31121899|Nam|Hà Nội|",
+    ):
+        result = cccd.parse_cccd(raw)
+        assert not result.ok
+        assert result.code == cccd.E_IMPOSSIBLE_DATE_OF_BIRTH
+        assert result.field == "date_of_birth"
 
 
 def test_issued_before_birth() -> None:

@@ -14,7 +14,7 @@
   var db = null;
   var current = null;  // client id of the scan shown in the result card
   var lastPayload = "", lastAt = 0;
-  var syncing = false, retryTimer = null, loginNeeded = false;
+  var syncing = false, retryTimer = null, loginNeeded = false, notice = "";
   var startedAt = {};  // client id → performance.now() at the scan: scan-to-result time, for staff and tests
 
   // --- IndexedDB queue ---------------------------------------------------------------------------------
@@ -107,6 +107,8 @@
   function netState() {
     var el = $("net-state");
     if (loginNeeded) { el.textContent = T.login; el.className = "net-state offline"; return; }
+    // The server's own words when it refused a whole batch (a limit): the scans stay queued.
+    if (notice) { el.textContent = notice; el.className = "net-state offline"; return; }
     el.textContent = navigator.onLine ? T.online : T.offline;
     el.className = "net-state" + (navigator.onLine ? "" : " offline");
   }
@@ -210,6 +212,11 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" }
       }).then(function (resp) {
         loginNeeded = resp.status === 401 || resp.status === 403;
+        if (resp.status === 429) {
+          return resp.json().then(function (d) { notice = (d && d.message) || ""; }, function () {})
+            .then(function () { throw new Error("HTTP 429"); });
+        }
+        notice = "";
         if (!resp.ok) throw new Error("HTTP " + resp.status);
         return resp.json();
       }).then(function (data) {
