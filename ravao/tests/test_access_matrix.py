@@ -56,6 +56,7 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "manifest": (PUBLIC, NONE),
     "service_worker": (PUBLIC, NONE),
     "offline": (PUBLIC, NONE),
+    "healthz": (PUBLIC, NONE),
     "set_language": ("302 302 302 302 302 302 302 302 302", NONE),
     "admin:index": ("302 302 302 302 302 302 302 302 302", NONE),
     # Public check-in pages (J2): the visitor's own confirmation only for their device.
