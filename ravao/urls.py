@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("ravao.checkins.urls")),
     path("", include("ravao.people.urls")),
+    path("manage/api-tokens/", include("ravao.security.urls")),
     path("manage/", include("ravao.places.urls")),
     path("tracing/", include("ravao.tracing.urls")),
     path("oversight/", include("ravao.oversight.urls")),

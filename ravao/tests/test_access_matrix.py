@@ -95,6 +95,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "places:unit_posters": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     # Audit
     "privacy:audit_log": (DISTRICT_ADMIN, NONE),
+    # API tokens: the district administrator's page; other roles get a 404.
+    "security:api_tokens": (DISTRICT_ADMIN, NONE),
+    "security:api_token_revoke": (POST_ONLY_LOGIN, lambda t: {"token_id": 1}),
     # Personal QR, wallet card, declaring for a family member (J5): the owner phone only.
     "people:wallet_card": ("200 200 200 200 200 200 200 200 200", NONE),
     "people:family_declare": (PUBLIC, NONE),
@@ -155,6 +158,10 @@ API_ROWS: dict[str, tuple[str, Kwargs]] = {
     "/api/v1/scan/{code}": (PUBLIC, lambda t: {"code": t.venue_a.qr_code}),
     "/api/v1/checkins": (POST_ONLY, NONE),
     "/api/v1/me/visits": ("401 200 401 401 401 401 401 401 401", NONE),
+    # The integration API answers only to a token, never to a session: every persona gets a 401.
+    "/api/v1/registry/venues": ("401 401 401 401 401 401 401 401 401", NONE),
+    "/api/v1/figures": ("401 401 401 401 401 401 401 401 401", NONE),
+    "/api/v1/import/checkins": (POST_ONLY, NONE),
 }
 
 
