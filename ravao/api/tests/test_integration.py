@@ -1,6 +1,7 @@
 """The integration API with tokens (issue 10, item 6) and the district administrator's token page."""
 
 from datetime import timedelta
+from typing import Any
 
 import time_machine
 from django.test import Client
@@ -26,7 +27,7 @@ class TokenTestCase(RavaoTestCase):
         )
         return secret
 
-    def api(self, method: str, path: str, secret: str | None, **kwargs: object) -> object:
+    def api(self, method: str, path: str, secret: str | None, **kwargs: Any) -> Any:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
         return getattr(Client(), method)(f"/api/v1{path}", **headers, **kwargs)
 
@@ -97,7 +98,7 @@ class ImportTests(TokenTestCase):
             for n in range(count)
         ]
 
-    def post(self, secret: str, rows: list[dict[str, str]], lang: str = "vi") -> object:
+    def post(self, secret: str, rows: list[dict[str, str]], lang: str = "vi") -> Any:
         return self.api(
             "post",
             "/import/checkins",
