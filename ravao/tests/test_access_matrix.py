@@ -113,6 +113,10 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "checkins:gate_index": ("302 302 302 302 302 200 200 200 200", NONE),
     "checkins:gate": (GATE_A, VENUE_A),
     "checkins:gate_sync": (POST_ONLY, VENUE_A),
+    # Paper sheets: managers and officials import into their own venues; a sheet only for its uploader.
+    "checkins:sheet_upload": ("302 302 200 200 404 200 200 404 200", NONE),
+    "checkins:sheet_template": ("302 302 200 200 404 200 200 404 200", lambda t: {"fmt": "csv"}),
+    "checkins:sheet": ("302 302 404 404 404 404 404 404 404", lambda t: {"sheet_id": 1}),
     "checkins:gate_inside": (GATE_A, VENUE_A),
     "checkins:gate_close_day": (POST_ONLY_LOGIN, VENUE_A),
     "checkins:gate_visitor": (GATE_A, VENUE_A),

@@ -76,6 +76,25 @@ class CheckinImporter:
         self.venues: dict[str, Venue | None] = {}
         self.areas: dict[tuple[int, str], Area | None] = {}
         self.persons: dict[str, Person] = {}
+        self.dry_run = False
+
+    def check(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ImportResult:
+        """The same verdicts as `run` without writing anything (a preview): `bad` lists the rows `run`
+        would refuse; `new` counts the rows it would accept (some may turn out to be already there)."""
+        result = ImportResult()
+        self.dry_run = True
+        try:
+            for line, row in rows:
+                result.read += 1
+                try:
+                    self.parse(row)
+                    result.new += 1
+                except BadRow as exc:
+                    result.bad.append((line, str(exc)))
+        finally:
+            self.dry_run = False
+            self.persons.clear()  # placeholders of unknown persons must not reach a real import
+        return result
 
     def run(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ImportResult:
         """Import (line, row) pairs. Returns the counts and the bad rows with their reasons."""
@@ -139,6 +158,8 @@ class CheckinImporter:
         if person is None:
             if not name:
                 raise BadRow(_("full_name is needed for a person not yet known"))
+            if self.dry_run:
+                return Person(full_name=name)  # a placeholder: nothing is created by a preview
             year, sex = _born(id_number)
             person, _created = person_register(
                 profile=Profile(
