@@ -92,7 +92,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        for _ in range(120):
+        for _ in range(360):  # checks, collectstatic (seconds of CPU) and gunicorn's start, on a busy machine
             if server.poll() is not None:
                 fail(f"the server stopped: {server.stdout.read() if server.stdout else ''}")
             try:
@@ -102,7 +102,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.5)
         else:
-            fail("no answer from /healthz in 60 s")
+            fail("no answer from /healthz in 180 s")
         if health != {"status": "ok", "database": "ok", "cache": "ok"}:
             fail(f"/healthz said {health}")
         print(f"smoke: /healthz {health}")
@@ -127,6 +127,16 @@ def main() -> None:
                 fail("the check-in page is not compressed")
             size = len(response.read())
         print(f"smoke: check-in page {len(page.encode())} bytes, {size} bytes compressed")
+        # The first visit's whole weight on the wire: the page and every stylesheet and script it links.
+        total_raw, total_wire = len(page.encode()), size
+        for asset in sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', page))):
+            plain = urllib.request.Request(base + asset)
+            squeezed = urllib.request.Request(base + asset, headers={"Accept-Encoding": "br, gzip"})
+            with opener.open(plain, timeout=10) as response:
+                total_raw += len(response.read())
+            with opener.open(squeezed, timeout=10) as response:
+                total_wire += len(response.read())
+        print(f"smoke: first visit with its assets {total_raw} bytes, {total_wire} bytes on the wire")
 
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         client_id = re.search(r'name="client_id" value="([^"]+)"', page)

@@ -146,9 +146,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Where `collectstatic` (run by `ravao serve`) writes the hashed, compressed files.
 STATIC_ROOT = Path(env_str("RAVAO_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
-STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
+# ravao/static/ is found as the `ravao` app's own static folder (AppDirectoriesFinder).
 STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     # The few front-end library files the pages load, from node_modules (npm ci), under /static/vendor/.
     "ravao.staticfinders.VendorFinder",
@@ -168,6 +167,13 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not RAVAO_STATIC_MANIFEST
+# Only the hashed names are kept and served; source maps (the API docs' are megabytes, read only by developer
+# tools) are not compressed, which keeps `collectstatic` to seconds of CPU.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg jpeg png gif webp zip gz tgz bz2 tbz xz br woff woff2 mp4 webm".split()),
+    "map",
+]
 # Unhashed files (development only, and the few paths not in the manifest) are revalidated after a minute.
 WHITENOISE_MAX_AGE = 60
 
