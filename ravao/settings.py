@@ -171,7 +171,7 @@ WHITENOISE_USE_FINDERS = not RAVAO_STATIC_MANIFEST
 # tools) are not compressed, which keeps `collectstatic` to seconds of CPU.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
-    *("jpg jpeg png gif webp zip gz tgz bz2 tbz xz br woff woff2 mp4 webm".split()),
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "xz", "br", "woff", "woff2", "mp4"),
     "map",
 ]
 # Unhashed files (development only, and the few paths not in the manifest) are revalidated after a minute.
