@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 from django.core import mail
@@ -26,7 +27,7 @@ class QueueTests(RavaoTestCase):
         super().setUp()
         LoggingSmsSender.outbox = []
 
-    def queue_sms(self, **kwargs: object) -> Notification:
+    def queue_sms(self, **kwargs: Any) -> Notification:
         return notification_queue(
             channel="sms", to="0912345678", body="Mã xác minh 123456", topic="people.otp", **kwargs
         )
