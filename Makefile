@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ravao
 export RAVAO_DEBUG ?= 1
 
-.PHONY: install demo run test test-sqlite test-postgres test-fast lint openapi messages clean
+# A second interpreter for CI's run on the newest supported Python (pyenv here; any python3.13 elsewhere).
+PYTHON313 ?= $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || echo python3.13)
+VENV313 := .venv313
+
+.PHONY: install demo run serve test test-sqlite test-postgres test-py313 test-fast smoke lint openapi messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,12 +18,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# A development checkout's settings, so `ravao <command>` works in the clone (never overrides the real
+# environment; production has no .env: docs/operations.md).
+.env:
+	printf '# Written by make install for development. Production: set real variables (docs/configuration.md).\nRAVAO_DEBUG=1\n' > .env
+
 # Front-end libraries (QR scanner, charts, graph) from the pinned package-lock.json.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
 
-install: $(STAMP) node_modules/.installed
+install: $(STAMP) node_modules/.installed .env
 
 demo: install
 	$(BIN)/ravao migrate --noinput
@@ -30,6 +39,10 @@ run: install
 	$(BIN)/ravao migrate --noinput
 	$(BIN)/ravao runserver 127.0.0.1:8000
 
+# Production: gunicorn with collected, hashed, compressed static files (settings from the environment).
+serve: install
+	RAVAO_DEBUG=0 $(BIN)/ravao serve
+
 # The whole suite on SQLite, then on PostgreSQL (BRIEF: CI runs on both).
 test: test-sqlite test-postgres
 
@@ -39,6 +52,21 @@ test-sqlite: install
 
 test-postgres: install
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+# The suite on the newest supported Python (3.13), SQLite.
+$(VENV313)/.installed: pyproject.toml
+	test -x $(VENV313)/bin/python || PYENV_VERSION=3.13.0 $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/pip install --quiet --upgrade pip
+	$(VENV313)/bin/pip install --quiet -e '.[dev]'
+	touch $(VENV313)/.installed
+
+test-py313: $(VENV313)/.installed node_modules/.installed .env
+	$(VENV313)/bin/python --version
+	$(VENV313)/bin/pytest -q
+
+# The production command on a fresh PostgreSQL database: /healthz and one check-in over HTTP.
+smoke: install
+	$(BIN)/python bench/smoke_production.py --database-url $(PG_URL)_smoke
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser"
@@ -55,4 +83,4 @@ messages: $(STAMP)
 	cd ravao && ../$(BIN)/django-admin compilemessages
 
 clean:
-	rm -rf $(VENV) var *.sqlite3
+	rm -rf $(VENV) $(VENV313) var *.sqlite3

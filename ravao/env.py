@@ -51,3 +51,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def load_dotenv_file(path: "os.PathLike[str] | str") -> None:
+    """Read a development checkout's `.env` (KEY=value lines, written by `make install`) into the environment.
+
+    Variables already set win, so a deployment's real environment is never overridden by a stray file;
+    production installs have no `.env` (docs/operations.md).
+    """
+    from dotenv import load_dotenv
+
+    if os.path.isfile(path):
+        load_dotenv(path, override=False)

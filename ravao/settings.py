@@ -5,10 +5,12 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from ravao.env import env_bool, env_int, env_list, env_str
+from ravao.env import ConfigError, env_bool, env_int, env_list, env_str, load_dotenv_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
+# A development checkout's `.env` (written by `make install`); never overrides the real environment.
+load_dotenv_file(BASE_DIR / ".env")
 
 DEBUG = env_bool("RAVAO_DEBUG", False)
 # A development key is accepted only with DEBUG on; ravao.checks refuses it otherwise.
@@ -38,12 +40,16 @@ INSTALLED_APPS = [
     "ravao.privacy",
     "ravao.tracing",
     "ravao.oversight",
+    "ravao.notifications",
     "ravao.api",
     "ravao.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages and JSON compressed on the way out (static files come pre-compressed from WhiteNoise). Django's
+    # GZip adds random padding against BREACH; the CSRF token is masked per response as well.
+    "django.middleware.gzip.GZipMiddleware",
     # Outermost after Django's own, so every response (429, 413, static files) carries CSP and friends.
     "ravao.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -139,13 +145,38 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
-if (BASE_DIR / "node_modules").is_dir():
-    # Front-end libraries installed from the pinned package.json (npm ci), served under /static/vendor/.
-    STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules"))
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_MAX_AGE = 3600
+# Where `collectstatic` (run by `ravao serve`) writes the hashed, compressed files.
+STATIC_ROOT = Path(env_str("RAVAO_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+# ravao/static/ is found as the `ravao` app's own static folder (AppDirectoriesFinder).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # The few front-end library files the pages load, from node_modules (npm ci), under /static/vendor/.
+    "ravao.staticfinders.VendorFinder",
+]
+# Production serves what `collectstatic` wrote (`ravao serve` runs it): names carry a hash of the content,
+# so browsers may keep them for a year (WhiteNoise marks them immutable), and each has a .gz and .br beside
+# it. Development (DEBUG) and the test suite read the source folders directly, unhashed.
+RAVAO_STATIC_MANIFEST = env_bool("RAVAO_STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if RAVAO_STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not RAVAO_STATIC_MANIFEST
+# Only the hashed names are kept and served; source maps (the API docs' are megabytes, read only by developer
+# tools) are not compressed, which keeps `collectstatic` to seconds of CPU.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "xz", "br", "woff", "woff2", "mp4"),
+    "map",
+]
+# Unhashed files (development only, and the few paths not in the manifest) are revalidated after a minute.
+WHITENOISE_MAX_AGE = 60
 
 # Rate limits: fixed one-window counters in the cache (Redis when RAVAO_REDIS_URL is set, so all
 # workers share them; process memory otherwise). Requests per window per client address (per user
@@ -202,12 +233,46 @@ if env_bool("RAVAO_BEHIND_HTTPS_PROXY", False):
 EMAIL_BACKEND = env_str("RAVAO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("RAVAO_FROM_EMAIL", "ravao@localhost")
 
+# One JSON object per line on stderr (RAVAO_LOG_FORMAT=text for people reading a terminal). Django's own
+# errors (an unhandled exception in a view: "django.request") go to the same handler. Every record passes the
+# redaction filter: no phone number, ID number, poster code or token reaches a log line (ravao.logs).
+RAVAO_LOG_FORMAT = env_str("RAVAO_LOG_FORMAT", "text" if DEBUG else "json")
+if RAVAO_LOG_FORMAT not in ("json", "text"):
+    raise ConfigError(f"RAVAO_LOG_FORMAT must be json or text, not {RAVAO_LOG_FORMAT!r}")
+_log_level = env_str("RAVAO_LOG_LEVEL", "INFO").upper()
+if _log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ConfigError(f"RAVAO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {_log_level!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"ravao": {"handlers": ["console"], "level": env_str("RAVAO_LOG_LEVEL", "INFO")}},
+    "filters": {"redact": {"()": "ravao.logs.RedactFilter"}},
+    "formatters": {
+        "json": {"()": "ravao.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": RAVAO_LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
+    "loggers": {
+        "ravao": {"handlers": ["console"], "level": _log_level, "propagate": False},
+        # Unhandled exceptions (500s), refused hosts, CSRF failures.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Optional error tracker (Sentry or a compatible service such as GlitchTip): unhandled errors are sent with no
+# personal data (no request bodies, cookies, user names or IP addresses). Needs `pip install ravao[sentry]`.
+RAVAO_SENTRY_DSN = env_str("RAVAO_SENTRY_DSN", "")
+if RAVAO_SENTRY_DSN:
+    from ravao.logs import init_error_tracker
+
+    init_error_tracker(RAVAO_SENTRY_DSN, environment=env_str("RAVAO_SENTRY_ENVIRONMENT", "production"))
 
 # --- Domain settings (BRIEF §3: every threshold is a setting) ---------------------------------
 # New venues wait for the commune's approval unless this is on.

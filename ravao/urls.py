@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("ravao.checkins.urls")),
     path("", include("ravao.people.urls")),
+    path("manage/api-tokens/", include("ravao.security.urls")),
     path("manage/", include("ravao.places.urls")),
     path("tracing/", include("ravao.tracing.urls")),
     path("oversight/", include("ravao.oversight.urls")),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 

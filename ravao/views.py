@@ -1,9 +1,14 @@
 """Pages that belong to no domain: the home page, the PWA files, error pages."""
 
+import logging
+import secrets
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from ravao.people.devices import device_from_request
@@ -56,3 +61,31 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "errors/csrf.html", status=403)
+
+
+log = logging.getLogger("ravao.health")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For the load balancer and the monitoring: 200 when the database and the cache answer, 503 otherwise.
+    Says nothing else about the installation (no versions, no counts)."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:  # any database failure is "not healthy", logged for the operator
+        log.exception("health check: database unavailable")
+        checks["database"] = "error"
+    try:
+        probe = secrets.token_hex(8)
+        cache.set("healthz", probe, timeout=10)
+        checks["cache"] = "ok" if cache.get("healthz") == probe else "error"
+    except Exception:
+        log.exception("health check: cache unavailable")
+        checks["cache"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

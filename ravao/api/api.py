@@ -5,12 +5,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie
 
+from ravao.api.integration import router as integration_router
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import latest_declarations, person_visits
 from ravao.checkins.services import checkin_household, checkin_self_scan
@@ -23,7 +25,12 @@ from ravao.places.selectors import scan_target
 api = NinjaAPI(
     title="ravao API",
     version="1",
-    description="Check-in, venues and (for officials, later) tracing. Times are ISO 8601 with offset.",
+    description=(
+        "Check-in for visitors (the device cookie), and the integration API for the systems of a commune, a "
+        "district's health office or a province (a token created by a district administrator: "
+        "`Authorization: Bearer rv_…`). Times are ISO 8601 with offset. Errors carry a stable `code` and a "
+        "`message` in the request's language (Accept-Language: vi, en)."
+    ),
     urls_namespace="api",
 )
 
@@ -208,3 +215,17 @@ def my_visits(request: HttpRequest) -> list[dict[str, Any]]:
         _checkin_out(v, status=v.status_at_entry, created=False)
         for v in person_visits(device.person, device=device)[:200]
     ]
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """No device cookie, or a missing, unknown, revoked or expired token: the same answer for each."""
+    return api.create_response(
+        request,
+        {"code": "unauthenticated", "message": _("Sign-in is missing, expired or revoked.")},
+        status=401,
+    )
+
+
+# The integration API for other systems (token-authenticated).
+api.add_router("/", integration_router)

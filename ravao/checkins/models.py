@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ravao.privacy.fields import EncryptedTextField
+
 
 class CheckIn(models.Model):
     class Method(models.TextChoices):
@@ -163,3 +165,37 @@ class CardMismatch(models.Model):
 
     def __str__(self) -> str:
         return f"card mismatch @ {self.venue_id} for {self.person_id}"
+
+
+class SheetImport(models.Model):
+    """A paper sign-in sheet (CSV or XLSX) uploaded from the browser: previewed, then imported once.
+
+    The parsed rows wait encrypted between the preview and the import and are erased by it (or by
+    `ravao purge` a day later if nobody confirms); what stays is the file's hash, who imported it where and
+    the counts, so the same file uploaded again is recognised and nothing is stored twice.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        IMPORTED = "imported", _("Imported")
+
+    sha256 = models.CharField(max_length=64, db_index=True)
+    filename = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    # JSON list of [line, {column: value}] for the good rows (personal data: encrypted, erased on import).
+    rows = EncryptedTextField(blank=True)
+    # JSON list of [line, reason]: the bad rows, shown at the preview and after the import (no personal data
+    # beyond what the uploader typed; erased with the rows).
+    bad_rows = models.JSONField(default=list, blank=True)
+    read = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    repeated = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.checkins import views, views_gate
+from ravao.checkins import views, views_gate, views_sheets
 
 app_name = "checkins"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("gate/<int:venue_id>/screen", views_gate.screen_page, name="screen"),
     path("gate/<int:venue_id>/screen/code", views_gate.screen_code, name="screen_code"),
     path("gate/<int:venue_id>/screen/mode", views_gate.screen_mode_set, name="screen_mode"),
+    # Paper sign-in sheets (CSV/XLSX) uploaded by a venue manager or an official.
+    path("manage/import/", views_sheets.sheet_upload, name="sheet_upload"),
+    path("manage/import/<int:sheet_id>/", views_sheets.sheet_detail, name="sheet"),
+    path("manage/import/template.<str:fmt>", views_sheets.sheet_template, name="sheet_template"),
 ]

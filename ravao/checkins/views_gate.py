@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,7 +87,7 @@ def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             "publicKeys": public_keys(),
             "maxBatch": min(conf.gate_sync_max_batch(), 200),
             "repeatMs": int(conf.gate_repeat_ignore().total_seconds() * 1000),
-            "vendor": "/static/vendor/@zxing/browser/umd/zxing-browser.min.js",
+            "vendor": static("vendor/@zxing/browser/umd/zxing-browser.min.js"),
         },
     }
     return render(request, "checkins/gate.html", context)

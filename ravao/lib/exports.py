@@ -23,6 +23,12 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 def _cells(row: Iterable[Any]) -> list[Any]:
     return [neutralise("" if v is None else v) for v in row]
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles, venues_in_scope_of
 from ravao.checkins.models import CheckIn
-from ravao.lib.exports import write_csv, write_xlsx
+from ravao.lib.exports import CONTENT_TYPES, write_csv, write_xlsx
 from ravao.oversight import conf
 from ravao.oversight.access import (
     access_oversight_unit,
@@ -48,10 +48,7 @@ from ravao.places.access import OFFICIAL_ROLES
 from ravao.places.models import AdminUnit
 from ravao.privacy.services import audit_record
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+EXPORT_TYPES = CONTENT_TYPES
 
 
 def _user(request: HttpRequest) -> User:

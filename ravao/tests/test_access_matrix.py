@@ -67,6 +67,7 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "manifest": (PUBLIC, NONE),
     "service_worker": (PUBLIC, NONE),
     "offline": (PUBLIC, NONE),
+    "healthz": (PUBLIC, NONE),
     "set_language": ("302 302 302 302 302 302 302 302 302", NONE),
     "admin:index": ("302 302 302 302 302 302 302 302 302", NONE),
     # Public check-in pages (J2): the visitor's own confirmation only for their device.
@@ -105,6 +106,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "places:unit_posters": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     # Audit
     "privacy:audit_log": (DISTRICT_ADMIN, NONE),
+    # API tokens: the district administrator's page; other roles get a 404.
+    "security:api_tokens": (DISTRICT_ADMIN, NONE),
+    "security:api_token_revoke": (POST_ONLY_LOGIN, lambda t: {"token_id": 1}),
     # Personal QR, wallet card, declaring for a family member (J5): the owner phone only.
     "people:wallet_card": ("200 200 200 200 200 200 200 200 200", NONE),
     "people:family_declare": (PUBLIC, NONE),
@@ -128,6 +132,10 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "checkins:gate_flags": ("302 302 404 404 404 200 200 200 200", NONE),
     "checkins:gate": (GATE_A, VENUE_A),
     "checkins:gate_sync": (POST_ONLY, VENUE_A),
+    # Paper sheets: managers and officials import into their own venues; a sheet only for its uploader.
+    "checkins:sheet_upload": ("302 302 200 200 404 200 200 404 200", NONE),
+    "checkins:sheet_template": ("302 302 200 200 404 200 200 404 200", lambda t: {"fmt": "csv"}),
+    "checkins:sheet": ("302 302 404 404 404 404 404 404 404", lambda t: {"sheet_id": 1}),
     "checkins:gate_inside": (GATE_A, VENUE_A),
     "checkins:gate_close_day": (POST_ONLY_LOGIN, VENUE_A),
     "checkins:gate_visitor": (GATE_A, VENUE_A),
@@ -176,6 +184,10 @@ API_ROWS: dict[str, tuple[str, Kwargs]] = {
     "/api/v1/scan/{code}": (PUBLIC, lambda t: {"code": t.venue_a.qr_code}),
     "/api/v1/checkins": (POST_ONLY, NONE),
     "/api/v1/me/visits": ("401 200 401 401 401 401 401 401 401", NONE),
+    # The integration API answers only to a token, never to a session: every persona gets a 401.
+    "/api/v1/registry/venues": ("401 401 401 401 401 401 401 401 401", NONE),
+    "/api/v1/figures": ("401 401 401 401 401 401 401 401 401", NONE),
+    "/api/v1/import/checkins": (POST_ONLY, NONE),
 }
 
 

@@ -23,7 +23,8 @@ class ImportCheckinsTest(TracingTestCase):
             path = Path(tmp) / "sheet.csv"
             path.write_text(text, encoding="utf-8")
             out, err = io.StringIO(), io.StringIO()
-            call_command("import_checkins", str(path), stdout=out, stderr=err)
+            with translation.override("en"):  # reasons are asserted in English
+                call_command("import_checkins", str(path), stdout=out, stderr=err)
         return out.getvalue(), err.getvalue()
 
     def test_it_imports_good_rows_reports_bad_ones_and_is_idempotent(self) -> None:
