@@ -46,7 +46,8 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    to = EncryptedTextField(blank=True)
+    # Phone number or email address (the in-app channel has none).
+    address = EncryptedTextField(blank=True)
     subject = EncryptedTextField(blank=True)
     body = EncryptedTextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

@@ -20,7 +20,7 @@ log = logging.getLogger("ravao.notifications")
 def notification_queue(
     *,
     channel: str,
-    to: str,
+    address: str,
     body: str,
     topic: str,
     subject: str = "",
@@ -35,7 +35,7 @@ def notification_queue(
     in_app = channel == Notification.Channel.IN_APP
     return Notification.objects.create(
         channel=channel,
-        to=to,
+        address=address,
         subject=subject,
         body=body,
         topic=topic,
@@ -52,9 +52,9 @@ def notification_queue(
 def _deliver(notification: Notification) -> None:
     """Hand one message to its channel; raises when the channel refuses it."""
     if notification.channel == Notification.Channel.SMS:
-        sms_sender().send(to=notification.to, text=notification.body, kind=notification.topic)
+        sms_sender().send(to=notification.address, text=notification.body, kind=notification.topic)
     elif notification.channel == Notification.Channel.EMAIL:
-        EmailMessage(notification.subject, notification.body, to=[notification.to]).send()
+        EmailMessage(notification.subject, notification.body, to=[notification.address]).send()
 
 
 def backoff(attempts: int) -> timedelta:

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('in_app', 'In the app')], max_length=8)),
                 ('topic', models.CharField(max_length=40)),
                 ('ref_id', models.CharField(blank=True, max_length=40)),
-                ('to', ravao.privacy.fields.EncryptedTextField(blank=True)),
+                ('address', ravao.privacy.fields.EncryptedTextField(blank=True)),
                 ('subject', ravao.privacy.fields.EncryptedTextField(blank=True)),
                 ('body', ravao.privacy.fields.EncryptedTextField(blank=True)),
                 ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Not delivered')], default='pending', max_length=8)),

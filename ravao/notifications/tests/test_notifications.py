@@ -29,13 +29,13 @@ class QueueTests(RavaoTestCase):
 
     def queue_sms(self, **kwargs: Any) -> Notification:
         return notification_queue(
-            channel="sms", to="0912345678", body="Mã xác minh 123456", topic="people.otp", **kwargs
+            channel="sms", address="0912345678", body="Mã xác minh 123456", topic="people.otp", **kwargs
         )
 
     def test_email_and_sms_are_sent_once_and_recorded(self) -> None:
         sms = self.queue_sms()
         email = notification_queue(
-            channel="email", to="a@example.vn", subject="Nhắc", body="Xin chào", topic="oversight.reminder",
+            channel="email", address="a@example.vn", subject="Nhắc", body="Xin chào", topic="oversight.reminder",
             venue=self.venue_a,
         )  # fmt: skip
         self.assertEqual(notifications_send_due(), {"sent": 2, "retry": 0, "failed": 0})
@@ -110,7 +110,7 @@ class QueueTests(RavaoTestCase):
 
     def test_in_app_messages_are_delivered_by_being_stored(self) -> None:
         row = notification_queue(
-            channel="in_app", to="", body="Ca bệnh mới", topic="tracing.alert", user=self.hana
+            channel="in_app", address="", body="Ca bệnh mới", topic="tracing.alert", user=self.hana
         )
         self.assertEqual(row.status, "sent")
         self.assertEqual(notifications_send_due()["sent"], 0)
@@ -120,7 +120,7 @@ class QueueTests(RavaoTestCase):
 
         self.queue_sms()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT notifications_notification.to, body FROM notifications_notification")
+            cursor.execute("SELECT address, body FROM notifications_notification")
             raw = " ".join(cursor.fetchone())
         self.assertNotIn("0912345678", raw)
         self.assertNotIn("123456", raw)
