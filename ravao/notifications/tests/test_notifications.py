@@ -35,9 +35,13 @@ class QueueTests(RavaoTestCase):
     def test_email_and_sms_are_sent_once_and_recorded(self) -> None:
         sms = self.queue_sms()
         email = notification_queue(
-            channel="email", address="a@example.vn", subject="Nhắc", body="Xin chào", topic="oversight.reminder",
+            channel="email",
+            address="a@example.vn",
+            subject="Nhắc",
+            body="Xin chào",
+            topic="oversight.reminder",
             venue=self.venue_a,
-        )  # fmt: skip
+        )
         self.assertEqual(notifications_send_due(), {"sent": 2, "retry": 0, "failed": 0})
         self.assertEqual(notifications_send_due(), {"sent": 0, "retry": 0, "failed": 0})
         self.assertEqual(len(LoggingSmsSender.outbox), 1)
