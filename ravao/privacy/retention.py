@@ -2,7 +2,9 @@
 
 Design
 - `retention_purge(now=...)` deletes gate-scan receipts, check-ins, health declarations and devices older
-  than RAVAO_RETENTION_DAYS (default 28: BRIEF §3), then calls every purger other apps registered (tracing
+  than RAVAO_RETENTION_DAYS (default 28: BRIEF §3); phone-verification codes after a day and their events,
+  refused ID cards (CardMismatch), sent notifications and imported paper sheets after the same period (a
+  sheet's preview nobody confirmed after a day); then calls every purger other apps registered (tracing
   registers one for closed cases past their own retention, RAVAO_CASE_RETENTION_DAYS), then persons.
 - Each batch is deleted in its own short transaction, selected by primary key from an index on the time
   column, so a large backlog never holds long locks and a crash loses nothing but the batch in flight
@@ -31,8 +33,9 @@ from django.db import models, transaction
 from django.db.models import Exists, ForeignObjectRel, OuterRef
 from django.utils import timezone
 
-from ravao.checkins.models import CheckIn, GateScan
-from ravao.people.models import Device, HealthDeclaration, Person
+from ravao.checkins.models import CardMismatch, CheckIn, GateScan, SheetImport
+from ravao.notifications.models import Notification
+from ravao.people.models import Device, HealthDeclaration, Person, PhoneVerification, PhoneVerificationEvent
 from ravao.privacy.models import PurgeRun
 
 # Called inside each batch's transaction with that batch's per-model deletion counts.
@@ -172,6 +175,18 @@ def retention_purge(*, now: datetime, batch_size: int = 2000) -> PurgeRun:
         batch_size=batch_size,
         record=ledger.record,
     )
+    # The short-lived rows of other features, each holding personal data (docs/privacy.md, "Deletion"):
+    # a code sent to a phone, a card refused at a gate, a paper sheet waiting for its import, a message sent.
+    short = now - timedelta(days=1)
+    for queryset in (
+        PhoneVerification.objects.filter(created_at__lt=short),
+        PhoneVerificationEvent.objects.filter(at__lt=cutoff),
+        CardMismatch.objects.filter(created_at__lt=cutoff),
+        SheetImport.objects.filter(status=SheetImport.Status.PREVIEW, uploaded_at__lt=short),
+        SheetImport.objects.filter(uploaded_at__lt=cutoff),
+        Notification.objects.filter(created_at__lt=cutoff),
+    ):
+        delete_in_batches(queryset, batch_size=batch_size, record=ledger.record)
     for _name, purger in _PURGERS:
         totals = purger(now=now, record=ledger.record)
         # Already recorded batch by batch; this only lists the purger's models with 0 when nothing went.
