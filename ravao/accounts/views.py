@@ -533,7 +533,7 @@ def _staff_page(
         {
             "membership": m,
             "roles": [(r.value, r.label) for r in Role if r in grantable_roles(user, m.unit)]  # type: ignore[arg-type]
-            if m.role in grantable_roles(user, m.unit)  # type: ignore[arg-type]
+            if m.user_id != user.pk and m.role in grantable_roles(user, m.unit)  # type: ignore[arg-type]
             else [],
             "may_reset_2fa": administers(user, m.unit) and m.user_id != user.pk,  # type: ignore[arg-type]
         }
