@@ -18,13 +18,20 @@ from ravao.places.models import AdminUnit
 
 
 def _admin_paths(user: User) -> list[str]:
-    return list(user_units(user, roles=(Role.DISTRICT_ADMIN,)).values_list("path", flat=True))
+    # Cached on the user object (one request): a staff page asks once per listed membership and unit.
+    if not hasattr(user, "_ravao_admin_paths"):
+        paths = list(user_units(user, roles=(Role.DISTRICT_ADMIN,)).values_list("path", flat=True))
+        user._ravao_admin_paths = paths  # type: ignore[attr-defined]
+    return user._ravao_admin_paths  # type: ignore[attr-defined]
 
 
 def _commune_ids(user: User) -> set[int]:
     if not conf.COMMUNE_MAY_INVITE_HEALTH_STAFF:
         return set()
-    return set(user_units(user, roles=(Role.COMMUNE_OFFICIAL,)).values_list("pk", flat=True))
+    if not hasattr(user, "_ravao_commune_ids"):
+        ids = set(user_units(user, roles=(Role.COMMUNE_OFFICIAL,)).values_list("pk", flat=True))
+        user._ravao_commune_ids = ids  # type: ignore[attr-defined]
+    return user._ravao_commune_ids  # type: ignore[attr-defined]
 
 
 def administers(user: User, unit: AdminUnit) -> bool:

@@ -271,7 +271,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.is_recovery_code:
             recovery = recovery_device(user)
-            allowed = recovery is not None and recovery.verify_is_allowed()[0]
+            # No recovery codes at all reads as a wrong code, not as "too many tries".
+            allowed = recovery is None or recovery.verify_is_allowed()[0]
             if recovery is not None and allowed and recovery.verify_token(form.cleaned_data["token"]):
                 otp_login(request, recovery)
                 request.session[PENDING_KEY] = False

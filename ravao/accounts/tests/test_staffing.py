@@ -342,3 +342,31 @@ class ResetSecondFactorTests(RavaoTestCase):
         own = reverse("accounts:staff_reset_2fa", args=[self.dan.memberships.get().pk])
         self.assertEqual(self.client.post(own).status_code, 400)
         self.assertTrue(TOTPDevice.objects.filter(user=self.hana).exists())
+
+
+class StaffPageQueriesTests(RavaoTestCase):
+    def count_queries(self) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.login(self.dan)
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(
+                self.client.get(reverse("accounts:staff", args=[self.units["district"].pk])).status_code, 200
+            )
+        return len(queries)
+
+    def test_queries_do_not_grow_with_units_and_staff(self):
+        from ravao.places.models import AdminUnit
+
+        before = self.count_queries()
+        for number in range(20):
+            commune = AdminUnit.objects.create(
+                code=f"t-2{number:04d}",
+                name=f"Xã {number}",
+                level="commune",
+                parent=self.units["district"],
+                path=f"t/01/276/2{number:04d}/",
+            )
+            self.make_user(f"09100000{number:02d}", f"Cán bộ {number}", Role.COMMUNE_OFFICIAL, unit=commune)
+        self.assertEqual(self.count_queries(), before)
