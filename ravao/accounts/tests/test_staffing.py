@@ -125,6 +125,22 @@ class InviteTests(RavaoTestCase):
         ]
         self.assertEqual(len(history), 2)
 
+    def test_an_existing_account_joins_by_logging_in_as_itself(self):
+        self.login(self.dan)
+        self.invite(login=self.alice.username, role=Role.COMMUNE_OFFICIAL)
+        link = reverse("accounts:invitation", args=[Invitation.objects.get().token])
+        self.login(self.bob)  # someone else holding the link gets the "log in first" page
+        self.assertContains(self.client.get(link), reverse("accounts:login"))
+        self.assertEqual(self.client.post(link).status_code, 200)
+        self.assertFalse(Membership.objects.filter(user=self.alice, role=Role.COMMUNE_OFFICIAL).exists())
+        self.login(self.alice)
+        self.assertEqual(self.client.post(link).status_code, 302)
+        self.assertTrue(
+            Membership.objects.filter(
+                user=self.alice, role=Role.COMMUNE_OFFICIAL, unit=self.units["ha_bang"]
+            ).exists()
+        )
+
     def test_an_email_login_gets_the_link_by_email(self):
         self.login(self.dan)
         self.invite(login="y.te@example.vn")
