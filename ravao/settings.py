@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # two-factor recovery codes
     "ninja",
     "ravao.apps.RavaoConfig",
     "ravao.accounts",
@@ -119,6 +120,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = env_int("RAVAO_PASSWORD_RESET_LINK_MINUTES", 60, minimum=5) * 60  # emailed link
 
 AXES_FAILURE_LIMIT = env_int("RAVAO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours

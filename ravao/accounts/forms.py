@@ -1,6 +1,6 @@
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -96,3 +96,88 @@ class OTPTokenForm(forms.Form):
         if not re.fullmatch(r"\d{6}", token):
             raise forms.ValidationError(_("Enter the 6 digits shown by the app."))
         return token
+
+
+_RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")
+
+
+class OTPOrRecoveryForm(forms.Form):
+    """The code page: the authenticator's six digits, or one of the recovery codes (8 letters/digits)."""
+
+    token = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
+    )
+
+    def clean_token(self) -> str:
+        token = re.sub(r"[\s-]", "", self.cleaned_data["token"]).lower()
+        if not (re.fullmatch(r"\d{6}", token) or _RECOVERY_CODE.fullmatch(token)):
+            raise forms.ValidationError(_("Enter the 6 digits shown by the app, or a recovery code."))
+        return token
+
+    @property
+    def is_recovery_code(self) -> bool:
+        return bool(_RECOVERY_CODE.fullmatch(self.cleaned_data.get("token", "")))
+
+
+class StaffInviteForm(forms.Form):
+    """A district admin (or a commune official, when allowed) invites an official to a unit."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    login = LoginField(label=_("Phone number or email"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"))
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+
+    def __init__(self, *args: Any, roles: list[tuple[str, Any]], units: list[tuple[int, Any]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["role"]).choices = roles
+        cast(forms.ChoiceField, self.fields["unit"]).choices = units
+
+    def clean_full_name(self) -> str:
+        name = nfc(self.cleaned_data["full_name"]).strip()
+        if _NOT_IN_NAMES.search(name):
+            raise forms.ValidationError(_("A name cannot contain < > { } \\ or control characters."))
+        return name
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args: Any, roles: list[tuple[str, Any]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["role"]).choices = roles
+
+
+class PasswordResetRequestForm(forms.Form):
+    login = LoginField(label=_("Phone number or email of your account"), max_length=150)
+
+
+class PasswordResetCodeForm(forms.Form):
+    """The code received by SMS and the new password."""
+
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean_code(self) -> str:
+        code = re.sub(r"\s", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"\d{6}", code):
+            raise forms.ValidationError(_("Enter the 6 digits of the SMS."))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, password2 = data.get("password"), data.get("password2")
+        if password and password2 and password != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password:
+            try:
+                password_validation.validate_password(password)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data

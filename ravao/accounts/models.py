@@ -11,6 +11,8 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Set when a district admin resets the user's second factor; the next login says so, then clears it.
+    second_factor_reset_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -40,6 +42,8 @@ class Membership(models.Model):
         "places.AdminUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who granted it (None: the `create_admin` command, the demo, or before this was recorded).
+    granted_by = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [
@@ -59,16 +63,60 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
-    """A venue manager invites a staff member; the link lets the invitee set a password once."""
+    """A link that lets the invitee set a password once and join: venue staff invited by a venue manager,
+    or an official invited to a unit by a district admin (or by the `create_admin` command)."""
 
-    venue = models.ForeignKey("places.Venue", on_delete=models.CASCADE, related_name="invitations")
+    venue = models.ForeignKey(
+        "places.Venue", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    unit = models.ForeignKey(
+        "places.AdminUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VENUE_STAFF)
     login = models.CharField(_("phone or email"), max_length=150)
     full_name = models.CharField(_("full name"), max_length=120)
     token = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # None for the first district admin, created by the `create_admin` command.
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # None on invitations made before expiry existed: they expire RAVAO_INVITATION_DAYS after creation.
+    expires_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_scope_matches_role",
+                condition=(
+                    Q(role__in=[r.value for r in VENUE_ROLES], venue__isnull=False, unit__isnull=True)
+                    | Q(role__in=[r.value for r in UNIT_ROLES], venue__isnull=True, unit__isnull=False)
+                ),
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"{self.login} → {self.venue}"
+        return f"{self.login} → {self.venue or self.unit}"
+
+    @property
+    def scope(self) -> models.Model:
+        scope = self.venue or self.unit
+        assert scope is not None  # the check constraint
+        return scope
+
+
+class PasswordResetCode(models.Model):
+    """A code sent by SMS to reset a password. Only its keyed hash is stored (a 6-digit code is found by
+    brute force from a plain hash in a second; the key is SECRET_KEY). Expires, and allows few attempts."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="reset_code_user_time")]
+
+    def __str__(self) -> str:
+        return f"reset code of {self.user_id}"

@@ -1,4 +1,4 @@
-"""Writes of the security app: a user's TOTP device, API tokens."""
+"""Writes of the security app: a user's TOTP device and their recovery codes, API tokens."""
 
 import hashlib
 import hmac
@@ -8,14 +8,17 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ravao.accounts import conf
 from ravao.accounts.models import User
 from ravao.places.models import AdminUnit
 from ravao.privacy.services import audit_record
 from ravao.security.models import ApiToken
 
 DEVICE_NAME = "ravao"
+RECOVERY_DEVICE_NAME = "recovery"
 
 
 @transaction.atomic
@@ -41,7 +44,9 @@ def otp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
 
 @transaction.atomic
 def otp_devices_remove(*, user: User) -> int:
+    """The authenticator and the recovery codes go together: codes without a device mean nothing."""
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
     return deleted
 
 
@@ -114,3 +119,30 @@ def api_token_authenticate(raw: str, *, now: datetime) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+@transaction.atomic
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """Fresh single-use recovery codes; earlier ones stop working. django-otp stores them as they are
+    (its static tokens), which is why they are shown once and the page says to keep them offline."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(conf.RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def recovery_device(user: User) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, acting_user: User) -> None:
+    """A district admin takes away the user's authenticator and recovery codes (a lost phone). The user
+    enrols again at the next login to a protected page; the flag makes that login say why."""
+    otp_devices_remove(user=user)
+    user.second_factor_reset_at = timezone.now()
+    user.save(update_fields=["second_factor_reset_at"])
+    audit_record(actor=acting_user, action="account.otp_reset", obj=user, details={"member": user.pk})

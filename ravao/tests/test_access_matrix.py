@@ -125,6 +125,21 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "accounts:otp_enrol": ("302 302 200 200 404 200 200 200 200", NONE),
     "accounts:otp_verify": ("302 302 302 302 302 302 302 302 302", NONE),
     "accounts:otp_disable": ("302 302 404 404 404 404 404 404 404", NONE),
+    # Recovery codes: only with a confirmed authenticator (none of the personas has one here).
+    "accounts:otp_recovery": ("302 302 404 404 404 404 404 404 404", NONE),
+    "accounts:otp_recovery_regenerate": (POST_ONLY_LOGIN, NONE),
+    # Password reset: open to everyone; the code page needs a reset started in this session.
+    "accounts:password_reset": (PUBLIC, NONE),
+    "accounts:password_reset_sent": (PUBLIC, NONE),
+    "accounts:password_reset_code": ("302 302 302 302 302 302 302 302 302", NONE),
+    "accounts:password_reset_confirm": (PUBLIC, lambda t: {"uidb64": "MQ", "token": "no-such-token"}),
+    "accounts:password_reset_complete": (PUBLIC, NONE),
+    # Staffing (issue 10): the district admin staffs the district and the units below it.
+    "accounts:staff": (DISTRICT_ADMIN, lambda t: {"unit_id": t.units["district"].pk}),
+    "accounts:staff_invite": (POST_ONLY_LOGIN, lambda t: {"unit_id": t.units["district"].pk}),
+    "accounts:staff_role": (POST_ONLY_LOGIN, lambda t: {"membership_id": t.hana.memberships.get().pk}),
+    "accounts:staff_remove": (POST_ONLY_LOGIN, lambda t: {"membership_id": t.hana.memberships.get().pk}),
+    "accounts:staff_reset_2fa": (POST_ONLY_LOGIN, lambda t: {"membership_id": t.hana.memberships.get().pk}),
     # Gate (J4, J5): the venue's manager and staff only.
     "checkins:screen_scan": (STALE_SCREEN_CODE, lambda t: {"code": t.venue_a.qr_code, "rotating": "stale"}),
     "checkins:gate_index": ("302 302 302 302 302 200 200 200 200", NONE),

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ravao.accounts.models import Role
 from ravao.privacy.models import AuditEvent
 from ravao.security.decorators import otp_required_for_role
+from ravao.security.otp import url_with_next
 from ravao.test import PASSWORD, RavaoTestCase
 
 
@@ -50,7 +51,9 @@ class TwoFactorTests(RavaoTestCase):
         self.assertEqual(response.status_code, 400)
         with time_machine.travel(timezone.now() + timedelta(seconds=3)):  # past the throttle delay
             response = self.client.post(reverse("accounts:otp_enrol"), {"token": code(device)})
-        self.assertRedirects(response, reverse("accounts:security"))
+        # Enrolment shows the recovery codes once, then goes on to where the user was going.
+        recovery = url_with_next("accounts:otp_recovery", reverse("accounts:security"))
+        self.assertRedirects(response, recovery)
         device.refresh_from_db()
         self.assertTrue(device.confirmed)
         self.assertTrue(AuditEvent.objects.filter(actor=self.alice, action="account.otp_enable").exists())
@@ -115,7 +118,7 @@ class TwoFactorTests(RavaoTestCase):
         response = self.client.post(
             reverse("accounts:otp_enrol"), {"token": code(device), "next": "/tracing/"}
         )
-        self.assertEqual(response["Location"], "/tracing/")
+        self.assertEqual(response["Location"], url_with_next("accounts:otp_recovery", "/tracing/"))
         self.assertNotIn(reverse("accounts:otp_enrol"), self.client.get("/tracing/").get("Location", ""))
 
     def test_health_officer_with_a_device_verifies_before_tracing(self):

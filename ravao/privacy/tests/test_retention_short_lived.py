@@ -2,6 +2,7 @@
 (issue 9, build item 7: every row removed, counted; nothing newer touched)."""
 
 import uuid
+from typing import Any
 from datetime import timedelta
 
 import time_machine
@@ -17,7 +18,7 @@ from ravao.tracing.models import CaseRequest
 
 
 class ShortLivedRowsTests(RavaoTestCase):
-    def make_rows(self, at: object, requester: object) -> None:
+    def make_rows(self, at: Any, requester: Any) -> None:
         with time_machine.travel(at, tick=False):
             now = timezone.now()
             PhoneVerification.objects.create(
