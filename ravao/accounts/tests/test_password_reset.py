@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ravao.accounts.models import PasswordResetCode
+from ravao.lib.sms import LoggingSmsSender
 from ravao.privacy.models import AuditEvent
 from ravao.test import PASSWORD, RavaoTestCase
-from ravao.lib.sms import LoggingSmsSender
 
 NEW = "a brand new passphrase"
 

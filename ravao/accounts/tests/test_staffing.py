@@ -11,10 +11,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ravao.accounts.models import Invitation, Membership, Role, User
+from ravao.lib.sms import LoggingSmsSender
 from ravao.privacy.models import AuditEvent
 from ravao.security.services import recovery_codes_issue
 from ravao.test import PASSWORD, RavaoTestCase
-from ravao.lib.sms import LoggingSmsSender
 
 
 class StaffPageTests(RavaoTestCase):

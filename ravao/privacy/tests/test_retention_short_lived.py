@@ -2,8 +2,8 @@
 (issue 9, build item 7: every row removed, counted; nothing newer touched)."""
 
 import uuid
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import time_machine
 from django.utils import timezone
