@@ -419,6 +419,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 to=login_value,
                 text=_("ravao: your password reset code is %(code)s. It works for %(minutes)s minutes.")
                 % {"code": code, "minutes": conf.PASSWORD_RESET_CODE_MINUTES},
+                topic="accounts.reset_code",
+                retry=False,  # a code arriving late is worse than asking again
             )
         request.session[RESET_LOGIN_KEY] = login_value
         return redirect("accounts:password_reset_code")

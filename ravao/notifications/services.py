@@ -52,7 +52,9 @@ def notification_queue(
 def _deliver(notification: Notification) -> None:
     """Hand one message to its channel; raises when the channel refuses it."""
     if notification.channel == Notification.Channel.SMS:
-        sms_sender().send(to=notification.address, text=notification.body, kind=notification.topic)
+        # The sender's `kind` is the topic's last word: "otp", "alert", "reminder" (ravao.lib.sms).
+        kind = notification.topic.rsplit(".", 1)[-1]
+        sms_sender().send(to=notification.address, text=notification.body, kind=kind)
     elif notification.channel == Notification.Channel.EMAIL:
         EmailMessage(notification.subject, notification.body, to=[notification.address]).send()
 
@@ -126,21 +128,29 @@ def notifications_send_due(*, now: datetime | None = None, limit: int | None = N
     return counts
 
 
-def notification_send_now(notification: Notification, *, now: datetime | None = None) -> bool:
-    """Try a queued message at once (a one-time code the person is waiting for). Returns True when it was
-    handed over; otherwise it stays queued and the runner retries it."""
+def notification_send_now(
+    notification: Notification, *, now: datetime | None = None, retry: bool = True, erase: bool = False
+) -> bool:
+    """Try a queued message at once, for someone waiting for it. Returns True when it was handed over.
+    On failure it stays queued for the runner (`retry`), or is marked not delivered when a late delivery
+    would mislead (a one-time code the person was told did not go). `erase` empties the text once tried
+    (a one-time code has no use after that)."""
     now = now or timezone.now()
     claimed = _claim(Q(pk=notification.pk), now=now, limit=1)
     if not claimed:
+        notification.refresh_from_db()
         return notification.status == Notification.Status.SENT
+    row = claimed[0]
     error: Exception | None = None
     try:
-        _deliver(claimed[0])
-    except Exception as exc:
+        _deliver(row)
+    except Exception as exc:  # recorded below; the caller decides what the person is told
         error = exc
-        log.warning(
-            "notification %s (%s) not sent: %s", notification.pk, notification.topic, type(exc).__name__
-        )
-    _record(claimed[0], error=error, now=now)
+        log.warning("notification %s (%s) not sent: %s", row.pk, row.topic, type(exc).__name__)
+    _record(row, error=error, now=now)
+    if error is not None and not retry:
+        Notification.objects.filter(pk=row.pk).update(status=Notification.Status.FAILED)
+    if erase:
+        Notification.objects.filter(pk=row.pk).update(body="")
     notification.refresh_from_db()
     return error is None

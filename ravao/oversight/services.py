@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour
@@ -21,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Membership, Role, User
 from ravao.checkins.models import CheckIn
-from ravao.lib.sms import sms_sender
+from ravao.notifications.models import Notification
+from ravao.notifications.services import notification_queue
 from ravao.oversight import conf
 from ravao.oversight.models import DailyCommuneStats, DailyVenueStats, Reminder, RollupRun, VenueActivity
 from ravao.oversight.selectors import NO_EXIT, day_bounds, idle_venues, local_today
@@ -198,17 +198,30 @@ def _sms_text(venue: Venue) -> str:
         }
 
 
-def _send_sms(phones: list[str], text: str) -> int:
-    """Send through the shared SMS interface (`RAVAO_SMS_SENDER`); returns how many were accepted."""
-    sender = sms_sender()
-    sent = 0
+def _queue(
+    *, emails: list[str], phones: list[str], subject: str, body: str, sms: str, reminder: Reminder
+) -> None:
+    """One notification per address, in the reminder's transaction: `ravao send_notifications` sends them
+    (never the web request) and the venue page shows each delivery."""
+    for email in emails:
+        notification_queue(
+            channel=Notification.Channel.EMAIL,
+            address=email,
+            subject=subject,
+            body=body,
+            topic="oversight.reminder",
+            ref_id=reminder.pk,
+            venue=reminder.venue,
+        )
     for phone in phones:
-        try:
-            sender.send(to=phone, text=text, kind="reminder")
-            sent += 1
-        except Exception:  # a failing gateway must not stop the other reminders
-            logger.exception("SMS reminder to a venue failed")
-    return sent
+        notification_queue(
+            channel=Notification.Channel.SMS,
+            address=phone,
+            body=sms,
+            topic="oversight.reminder",
+            ref_id=reminder.pk,
+            venue=reminder.venue,
+        )
 
 
 def _channel(emails: int, sms: int) -> str:
@@ -238,19 +251,14 @@ def venue_remind(
     idle_days: int,
     request: HttpRequest | None = None,
     role: str = "",
-    connection: Any = None,
 ) -> Reminder:
-    """Remind a venue's managers to scan (email, and SMS when the tracing SMS interface exists) and record it.
+    """Remind a venue's managers to scan (email and SMS) and record it.
 
-    The messages go out before the record is written: a reminder is recorded only once it was handed to
-    the mail backend. An official's reminder is audited in the same transaction as its record.
+    The reminder, its messages (queued notifications: `ravao send_notifications` sends them and records each
+    delivery) and, for an official's reminder, the audit event are written in one transaction.
     """
     contacts = venue_manager_contacts(venue)
-    emails_sent = 0
-    if contacts.emails:
-        subject, body = _venue_message(venue, idle_days)
-        emails_sent = EmailMessage(subject, body, to=contacts.emails, connection=connection).send()
-    sms_sent = _send_sms(contacts.phones, _sms_text(venue))
+    subject, body = _venue_message(venue, idle_days)
     with transaction.atomic():
         reminder = Reminder.objects.create(
             kind=Reminder.Kind.VENUE,
@@ -258,9 +266,17 @@ def venue_remind(
             commune=venue.commune,
             sent_at=now,
             sent_by=by,
-            channel=_channel(emails_sent, sms_sent),
-            recipients=(len(contacts.emails) if emails_sent else 0) + sms_sent,
+            channel=_channel(len(contacts.emails), len(contacts.phones)),
+            recipients=len(contacts.emails) + len(contacts.phones),
             idle_days=idle_days,
+        )
+        _queue(
+            emails=contacts.emails,
+            phones=contacts.phones,
+            subject=subject,
+            body=body,
+            sms=_sms_text(venue),
+            reminder=reminder,
         )
         if by is not None:
             audit_record(
@@ -315,7 +331,6 @@ def venues_remind_daily(
     by_commune: dict[int, list[Venue]] = defaultdict(list)
     communes = list(AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE))
     since = now - timedelta(hours=conf.REMINDER_INTERVAL_HOURS)
-    connection = get_connection()
     for commune in communes:
         venues = list(idle_venues([commune.pk], now=now, idle_days=days).select_related("commune"))
         if not venues:
@@ -331,7 +346,7 @@ def venues_remind_daily(
                 result.venues_skipped += 1
                 continue
             if not dry_run:
-                venue_remind(venue=venue, by=None, now=now, idle_days=days, connection=connection)
+                venue_remind(venue=venue, by=None, now=now, idle_days=days)
             result.venues_reminded += 1
     for commune in communes:
         listed = by_commune.get(commune.pk, [])
@@ -349,18 +364,17 @@ def venues_remind_daily(
         ).exists()
         if already or dry_run:
             continue
-        sent = 0
-        if emails:
-            subject, body = _summary_message(commune, listed, days)
-            sent = EmailMessage(subject, body, to=emails, connection=connection).send()
-        Reminder.objects.create(
-            kind=Reminder.Kind.SUMMARY,
-            commune=commune,
-            sent_at=now,
-            channel=_channel(sent, 0),
-            recipients=len(emails) if sent else 0,
-            idle_days=days,
-            venues_listed=len(listed),
-        )
+        subject, body = _summary_message(commune, listed, days)
+        with transaction.atomic():
+            summary = Reminder.objects.create(
+                kind=Reminder.Kind.SUMMARY,
+                commune=commune,
+                sent_at=now,
+                channel=_channel(len(emails), 0),
+                recipients=len(emails),
+                idle_days=days,
+                venues_listed=len(listed),
+            )
+            _queue(emails=emails, phones=[], subject=subject, body=body, sms="", reminder=summary)
         result.summaries += 1
     return result

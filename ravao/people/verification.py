@@ -25,7 +25,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ravao.lib.phone import mask_phone
-from ravao.lib.sms import SmsError, sms_sender
+from ravao.notifications.models import Notification
+from ravao.notifications.services import notification_queue, notification_send_now
 from ravao.people import conf
 from ravao.people.models import Device, HealthDeclaration, Person, PhoneVerification, PhoneVerificationEvent
 from ravao.privacy.crypto import lookup_hash
@@ -142,9 +143,17 @@ def verification_send(
         "code": code,
         "minutes": minutes,
     }
-    try:
-        sms_sender().send(to=phone, text=text, kind="otp")
-    except SmsError:
+    # Recorded as a notification (its delivery shows in the record) and sent at once: the person waits for
+    # it. A failure is not retried later — the person is told it did not go and asks again.
+    message = notification_queue(
+        channel=Notification.Channel.SMS,
+        address=phone,
+        body=text,
+        topic="people.otp",
+        ref_id=verification.pk,
+        now=now,
+    )
+    if not notification_send_now(message, now=now, retry=False, erase=True):
         PhoneVerification.objects.filter(pk=verification.pk).update(expires_at=now)
         PhoneVerificationEvent.objects.filter(
             phone_hash=phone_hash, device=device, kind="send", outcome=Outcome.SENT, at=now

@@ -6,11 +6,9 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -20,7 +18,8 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles
 from ravao.checkins.models import CheckIn
 from ravao.checkins.services import estimate_end
-from ravao.lib.sms import sms_sender
+from ravao.notifications.models import Notification
+from ravao.notifications.services import notification_queue
 from ravao.people.models import Person
 from ravao.people.services import person_set_case_status
 from ravao.places.models import AdminUnit, Area, Venue
@@ -279,10 +278,17 @@ def contact_decide(
         obj=contact,
         request=request,
     )
-    if decision == Contact.Decision.CONFIRMED and not was_confirmed and contact.person.phone:
-        phone = contact.person.phone
-        text = _notify_text()
-        transaction.on_commit(lambda: sms_sender().send(to=phone, text=text, kind="alert"))
+    # A household member without a phone of their own is reached through the holder's.
+    phone = contact.person.contact_phone
+    if decision == Contact.Decision.CONFIRMED and not was_confirmed and phone:
+        # Queued in this transaction (sent by `ravao send_notifications`, recorded with its delivery).
+        notification_queue(
+            channel=Notification.Channel.SMS,
+            address=phone,
+            body=_notify_text(),
+            topic="tracing.contact",
+            ref_id=contact.pk,
+        )
     return contact
 
 
@@ -464,7 +470,8 @@ def case_request_decide(
 @transaction.atomic
 def case_send_alerts(*, case: Case, acting_user: User, request: HttpRequest | None = None) -> int:
     """Tell the managers of every venue in the case's timeline when the case was there (never who): an
-    in-app alert, an email, and an SMS. Sending happens after the commit. Returns the number of new alerts."""
+    in-app alert, an email, and an SMS, queued in this transaction (`ravao send_notifications` sends them and
+    records each delivery). Returns the number of new alerts."""
     result = trace([IndexCase(case.pk, case.person_id, case.window_start, case.window_end)])
     spans: dict[int, tuple[datetime, datetime]] = {}
     for visit in result.visits.get(case.pk, []):
@@ -478,12 +485,13 @@ def case_send_alerts(*, case: Case, acting_user: User, request: HttpRequest | No
         )
         if new:
             created += 1
-            transaction.on_commit(partial(_deliver_alert, alert))
+            _queue_alert(alert)
     _audit(acting_user, "case.alert", case, request=request, details={"venues": len(spans), "new": created})
     return created
 
 
-def _deliver_alert(alert: Alert) -> None:
+def _queue_alert(alert: Alert) -> None:
+    """One email and one SMS per manager of the alerted venue, each a notification row."""
     venue = Venue.objects.get(pk=alert.venue_id)
     managers = User.objects.filter(memberships__venue=venue, memberships__role=Role.VENUE_MANAGER).distinct()
     with translation.override(settings.LANGUAGE_CODE):
@@ -501,14 +509,19 @@ def _deliver_alert(alert: Alert) -> None:
         subject = _("Alert: a confirmed case visited %(venue)s") % {"venue": venue.name}
     for manager in managers:
         email = manager.email or (manager.username if "@" in manager.username else "")
-        try:
-            if email:
-                send_mail(subject, text, None, [email])
-            phone = manager.phone or (manager.username if manager.username.isdigit() else "")
-            if phone:
-                sms_sender().send(to=phone, text=text, kind="alert")
-        except Exception:  # one unreachable manager must not stop the others; the in-app alert stays
-            log.exception("alert %s: delivery to user %s failed", alert.pk, manager.pk)
+        phone = manager.phone or (manager.username if manager.username.isdigit() else "")
+        for channel, address in ((Notification.Channel.EMAIL, email), (Notification.Channel.SMS, phone)):
+            if address:
+                notification_queue(
+                    channel=channel,
+                    address=address,
+                    subject=subject,
+                    body=text,
+                    topic="tracing.alert",
+                    ref_id=alert.pk,
+                    venue=venue,
+                    user=manager,
+                )
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from ravao.accounts.models import Role, User
 from ravao.lib.exports import write_csv, write_xlsx
 from ravao.lib.ids import mask_id_number
 from ravao.lib.phone import mask_phone
+from ravao.notifications.selectors import deliveries
 from ravao.people.models import Person
 from ravao.privacy.crypto import lookup_hash
 from ravao.privacy.services import audit_record, audit_record_daily
@@ -336,7 +337,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "f2": f2,
         "window_form": WindowForm(initial={"start": local(case.window_start), "end": local(case.window_end)}),
         "followups": Contact.FollowUp.choices,
-        "alerts": case.alerts.select_related("venue"),
+        "alerts": _with_deliveries(list(case.alerts.select_related("venue"))),
     }
     return render(request, "tracing/case_detail.html", context)
 
@@ -487,6 +488,12 @@ def contact_followup(request: HttpRequest, contact_id: int) -> HttpResponse:
         messages.success(request, _("Positive: a case was opened for this contact."))
         return redirect("tracing:case", case_id=result.new_case.pk)
     return _back(contact.case, f"contact-{contact.pk}")
+
+
+def _with_deliveries(alerts: list[Alert]) -> list[tuple[Alert, list[Any]]]:
+    """Each alert with its emails and SMS and whether they were delivered (one query)."""
+    sent = deliveries("tracing.alert", [a.pk for a in alerts])
+    return [(a, sent.get(str(a.pk), [])) for a in alerts]
 
 
 # --- venue managers' alerts --------------------------------------------------------------------------

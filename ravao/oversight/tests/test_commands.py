@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.template import Context, Template
 from django.utils import timezone
 
+from ravao.notifications.services import notifications_send_due
 from ravao.oversight.models import DailyVenueStats, Reminder, RollupRun
 from ravao.oversight.tests.base import TODAY, OversightTestCase
 
@@ -57,6 +58,7 @@ class RemindCommandTest(OversightTestCase):
         )
         summary = Reminder.objects.get(kind="summary")
         self.assertEqual((summary.commune, summary.venues_listed), (self.units["ha_bang"], 1))
+        notifications_send_due()  # the queued messages, as cron sends them
         self.assertEqual(len(mail.outbox), 2)
         to_venue, to_commune = mail.outbox
         self.assertEqual(to_venue.to, ["ba@example.vn"])
@@ -68,6 +70,7 @@ class RemindCommandTest(OversightTestCase):
         call_command("remind_venues", stdout=StringIO())
         call_command("remind_venues", stdout=StringIO())
         self.assertEqual(Reminder.objects.count(), 2)
+        notifications_send_due()  # the queued messages, as cron sends them
         self.assertEqual(len(mail.outbox), 2)
         with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
             call_command("remind_venues", stdout=StringIO())
@@ -77,6 +80,7 @@ class RemindCommandTest(OversightTestCase):
         out = StringIO()
         call_command("remind_venues", "--dry-run", "--idle-days", "2", stdout=out)
         self.assertFalse(Reminder.objects.exists())
+        notifications_send_due()  # the queued messages, as cron sends them
         self.assertEqual(len(mail.outbox), 0)
         self.assertIn("(dry run) 2 venues reminded", out.getvalue())
 

@@ -6,6 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from ravao.notifications.services import notifications_send_due
 from ravao.oversight.models import Reminder
 from ravao.oversight.tests.base import OversightTestCase
 from ravao.privacy.models import AuditEvent
@@ -250,6 +251,7 @@ class RemindViewTest(OversightTestCase):
         reminder = Reminder.objects.get(venue=self.venue_c)
         self.assertEqual(reminder.sent_by, self.carol)
         self.assertEqual(reminder.channel, "email+sms")
+        notifications_send_due()  # the queued messages, as cron sends them
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(mail.outbox[0].to, ["quan.ly@example.vn"])
         self.assertIn("Tạp hoá Cô Ba", mail.outbox[0].body)
@@ -258,10 +260,12 @@ class RemindViewTest(OversightTestCase):
         # A second click the same day does not send again.
         self.client.post(self.url())
         self.assertEqual(Reminder.objects.filter(venue=self.venue_c).count(), 1)
+        notifications_send_due()  # the queued messages, as cron sends them
         self.assertEqual(len(mail.outbox), 1)
         # The venue page shows it.
         page = self.client.get(reverse("oversight:venue", args=[self.venue_c.pk]))
         self.assertContains(page, 'id="reminders"')
+        self.assertContains(page, "delivery-sent", count=2)  # the email and the SMS, each delivered
         self.assertContains(page, "Carol")
 
     def test_a_venue_without_a_manager_is_recorded_and_the_official_told(self) -> None:
@@ -270,6 +274,7 @@ class RemindViewTest(OversightTestCase):
         self.assertEqual(response.status_code, 200)
         reminder = Reminder.objects.get(venue=self.venue_c)
         self.assertEqual(reminder.channel, "sms")  # the venue's own phone
+        notifications_send_due()  # the queued messages, as cron sends them
         self.assertEqual(len(mail.outbox), 0)
 
     def test_the_district_admin_may_remind_too(self) -> None:

@@ -36,13 +36,15 @@ class RetentionTest(TracingTestCase):
         Case.objects.filter(pk=old.pk).update(closed_at=timezone.now() - timedelta(days=91))
         batches: list[object] = []
         counts = purge_closed_cases(now=timezone.now(), batch_size=1, record=batches.append)
-        self.assertEqual(counts, {"tracing.Case": 1, "tracing.Contact": 2, "tracing.Alert": 2})
+        self.assertEqual(
+            counts, {"tracing.Case": 1, "tracing.Contact": 2, "tracing.Alert": 2, "tracing.CaseRequest": 0}
+        )
         self.assertEqual(len(batches), 1)  # one case, one batch, recorded in its transaction
         self.assertEqual(list(Case.objects.all()), [new])
         self.assertFalse(Alert.objects.exists())
         self.assertEqual(
             purge_closed_cases(now=timezone.now()),
-            {"tracing.Case": 0, "tracing.Contact": 0, "tracing.Alert": 0},
+            {"tracing.Case": 0, "tracing.Contact": 0, "tracing.Alert": 0, "tracing.CaseRequest": 0},
         )
         self.assertTrue(Contact.objects.filter(case=new).exists())
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from ravao.lib.sms import LoggingSmsSender
+from ravao.notifications.models import Notification
+from ravao.notifications.services import notifications_send_due
 from ravao.people.models import Person
 from ravao.privacy.models import AuditEvent
 from ravao.tracing.models import Alert, Case, Contact
@@ -173,7 +175,11 @@ class TracingViewTest(TracingTestCase):
         self.client.post(f"/tracing/contacts/{shopper.pk}/decision/", {"decision": "dismissed"})
         self.coworker.refresh_from_db()
         self.assertEqual(self.coworker.case_status, "contact")
+        self.assertEqual(LoggingSmsSender.outbox, [])  # queued with the decision, sent by the runner
+        notifications_send_due()
         self.assertEqual(LoggingSmsSender.outbox[-1].to, "0912000002")
+        sms = Notification.objects.get(topic="tracing.contact", ref_id=str(coworker.pk))
+        self.assertEqual((sms.status, sms.attempts), ("sent", 1))
         self.assertEqual(Contact.objects.get(pk=shopper.pk).decision, "dismissed")
 
         self.client.post(f"/tracing/cases/{case.pk}/f2/")
@@ -272,11 +278,17 @@ class TracingViewTest(TracingTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(f"/tracing/cases/{case.pk}/alerts/")
         self.assertEqual(Alert.objects.filter(case=case).count(), 2)
+        notifications_send_due()
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn(self.venue_a.name, mail.outbox[0].subject)
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(f"/tracing/cases/{case.pk}/alerts/")
+        notifications_send_due()
         self.assertEqual(len(mail.outbox), 1)
+        delivered = Notification.objects.filter(topic="tracing.alert", venue=self.venue_a, status="sent")
+        self.assertEqual(sorted(n.channel for n in delivered), ["email", "sms"])  # once each, not twice
+        page = self.client.get(f"/tracing/cases/{case.pk}/")  # the officer sees what was delivered
+        self.assertContains(page, "delivery-sent")
 
         self.login(self.alice)
         response = self.client.get("/tracing/alerts/")
