@@ -63,3 +63,30 @@ def load_dotenv_file(path: "os.PathLike[str] | str") -> None:
 
     if os.path.isfile(path):
         load_dotenv(path, override=False)
+
+
+def env_choice(name: str, default: str, choices: "tuple[str, ...]", *, upper: bool = False) -> str:
+    """One of a fixed set of words (`upper` folds the value to upper case first, e.g. a log level)."""
+    value = env_str(name, default)
+    if upper:
+        value = value.upper()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def env_url(name: str, default: str, *, schemes: "tuple[str, ...]") -> str:
+    """An address starting with one of `schemes` (e.g. "https://"), or empty when the default is empty."""
+    value = env_str(name, default) if default else os.environ.get(name, "")
+    if value and not value.startswith(schemes):
+        raise ConfigError(f"{name} must start with {' or '.join(schemes)}, not {value!r}")
+    return value
+
+
+def env_prefixes(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of URL path prefixes, each starting with "/"."""
+    prefixes = env_list(name, default)
+    for prefix in prefixes:
+        if not prefix.startswith("/"):
+            raise ConfigError(f"{name} must list URL paths starting with '/', not {prefix!r}")
+    return prefixes

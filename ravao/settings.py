@@ -1,11 +1,22 @@
 """Settings of ravao: one module, every value from the environment (see docs/configuration.md)."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from ravao.env import ConfigError, env_bool, env_int, env_list, env_str, load_dotenv_file
+from ravao.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_prefixes,
+    env_str,
+    env_url,
+    load_dotenv_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -18,6 +29,11 @@ INSECURE_DEV_SECRET_KEY = "insecure-dev-key-do-not-use-in-production"  # noqa: S
 SECRET_KEY = env_str("RAVAO_SECRET_KEY", INSECURE_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("RAVAO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("RAVAO_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"RAVAO_CSRF_TRUSTED_ORIGINS must list origins such as https://host, not {_origin!r}"
+        )
 # The address printed on posters; the QR code encodes SITE_URL + "/v/<code>".
 SITE_URL = env_str("RAVAO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -91,12 +107,17 @@ TEMPLATES = [
 ]
 
 # SQLite by default so a fresh clone runs with no server; DATABASE_URL switches to PostgreSQL.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'ravao.sqlite3'}"),
-        conn_max_age=env_int("RAVAO_DB_CONN_MAX_AGE", 60, minimum=0),
-    )
-}
+_database_url = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'ravao.sqlite3'}")
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("RAVAO_DB_CONN_MAX_AGE", 60, minimum=0)
+        )
+    }
+except ValueError as _exc:  # dj_database_url: no scheme, or one it does not know
+    raise ConfigError(
+        f"DATABASE_URL is not a database address (postgres://..., sqlite:///...): {_exc}"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a check-in writes; the busy timeout absorbs short lock waits.
     DATABASES["default"]["OPTIONS"] = {
@@ -137,12 +158,18 @@ RAVAO_PROXY_COUNT = env_int("RAVAO_PROXY_COUNT", 0, minimum=0)
 # in production before they reach tracing pages.
 OTP_TOTP_ISSUER = env_str("RAVAO_OTP_ISSUER", "ravao")
 RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS = env_bool("RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS", not DEBUG)
-RAVAO_2FA_PROTECTED_PREFIXES = env_list("RAVAO_2FA_PROTECTED_PREFIXES", ["/tracing/"])
+RAVAO_2FA_PROTECTED_PREFIXES = env_prefixes("RAVAO_2FA_PROTECTED_PREFIXES", ["/tracing/"])
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env_str("RAVAO_TIME_ZONE", "Asia/Ho_Chi_Minh")
+try:
+    ZoneInfo(TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ConfigError(
+        f"RAVAO_TIME_ZONE must be an IANA time zone (Asia/Ho_Chi_Minh), not {TIME_ZONE!r}"
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -183,7 +210,7 @@ WHITENOISE_MAX_AGE = 60
 # Rate limits: fixed one-window counters in the cache (Redis when RAVAO_REDIS_URL is set, so all
 # workers share them; process memory otherwise). Requests per window per client address (per user
 # for the gate look-up).
-_redis_url = env_str("RAVAO_REDIS_URL", "")
+_redis_url = env_url("RAVAO_REDIS_URL", "", schemes=("redis://", "rediss://", "unix://"))
 CACHES = {
     "default": (
         {
@@ -208,7 +235,7 @@ RAVAO_RATE_LIMITS = {
 # Content-Security-Policy: no inline script or style anywhere. Report-only lets an operator try a change.
 RAVAO_CSP_REPORT_ONLY = env_bool("RAVAO_CSP_REPORT_ONLY", False)
 # Pages that may use the camera (Permissions-Policy camera=(self)); every other page gets camera=().
-RAVAO_CAMERA_PREFIXES = env_list("RAVAO_CAMERA_PREFIXES", ["/gate/"])
+RAVAO_CAMERA_PREFIXES = env_prefixes("RAVAO_CAMERA_PREFIXES", ["/gate/"])
 
 # A huge body is refused before it reaches a view (BRIEF: "a huge body → rejected cleanly").
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RAVAO_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
@@ -238,12 +265,10 @@ DEFAULT_FROM_EMAIL = env_str("RAVAO_FROM_EMAIL", "ravao@localhost")
 # One JSON object per line on stderr (RAVAO_LOG_FORMAT=text for people reading a terminal). Django's own
 # errors (an unhandled exception in a view: "django.request") go to the same handler. Every record passes the
 # redaction filter: no phone number, ID number, poster code or token reaches a log line (ravao.logs).
-RAVAO_LOG_FORMAT = env_str("RAVAO_LOG_FORMAT", "text" if DEBUG else "json")
-if RAVAO_LOG_FORMAT not in ("json", "text"):
-    raise ConfigError(f"RAVAO_LOG_FORMAT must be json or text, not {RAVAO_LOG_FORMAT!r}")
-_log_level = env_str("RAVAO_LOG_LEVEL", "INFO").upper()
-if _log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-    raise ConfigError(f"RAVAO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {_log_level!r}")
+RAVAO_LOG_FORMAT = env_choice("RAVAO_LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
+_log_level = env_choice(
+    "RAVAO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -270,7 +295,7 @@ LOGGING = {
 
 # Optional error tracker (Sentry or a compatible service such as GlitchTip): unhandled errors are sent with no
 # personal data (no request bodies, cookies, user names or IP addresses). Needs `pip install ravao[sentry]`.
-RAVAO_SENTRY_DSN = env_str("RAVAO_SENTRY_DSN", "")
+RAVAO_SENTRY_DSN = env_url("RAVAO_SENTRY_DSN", "", schemes=("https://", "http://"))
 if RAVAO_SENTRY_DSN:
     from ravao.logs import init_error_tracker
 
@@ -307,3 +332,49 @@ RAVAO_TYPICAL_STAY_MINUTES = {
 CSRF_FAILURE_VIEW = "ravao.views.csrf_failure"
 # Bumped with each release so the service worker drops its old cache.
 RAVAO_ASSET_VERSION = "0.1.0-1"
+
+# --- Read once here, used by library modules (issue 10 item 4: no module reads the environment itself) ---
+# Keys. Parsed and checked at start-up by ravao.startup (the parsers live beside the code that uses them);
+# empty means "derived from RAVAO_SECRET_KEY" (development only; `ravao check --deploy` warns).
+RAVAO_DATA_KEYS = env_str("RAVAO_DATA_KEYS", "")  # ravao.privacy.crypto
+RAVAO_LOOKUP_KEY = env_str("RAVAO_LOOKUP_KEY", "")  # ravao.privacy.crypto
+RAVAO_QR_SIGNING_KEYS = env_str("RAVAO_QR_SIGNING_KEYS", "")  # ravao.lib.tokens
+# Status colour rules as JSON (ravao.people.status); empty keeps the built-in table.
+RAVAO_STATUS_RULES = env_str("RAVAO_STATUS_RULES", "")
+
+# SMS (ravao.lib.sms): the sender class by dotted path (imported at start-up), and the HTTP sender's settings.
+RAVAO_SMS_SENDER = env_str("RAVAO_SMS_SENDER", "ravao.lib.sms.LoggingSmsSender")
+RAVAO_SMS_HTTP_URL = env_url(
+    "RAVAO_SMS_HTTP_URL", "", schemes=("https://", "http://127.0.0.1", "http://localhost")
+)
+RAVAO_SMS_HTTP_API_KEY = env_str("RAVAO_SMS_HTTP_API_KEY", "")
+RAVAO_SMS_HTTP_API_KEY_HEADER = env_str("RAVAO_SMS_HTTP_API_KEY_HEADER", "Authorization")
+RAVAO_SMS_BRANDNAME = env_str("RAVAO_SMS_BRANDNAME", "RAVAO")
+RAVAO_SMS_HTTP_TIMEOUT_SECONDS = env_int("RAVAO_SMS_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+
+# Gate, offline sync, screen mode and plausibility (ravao.checkins.conf explains each).
+RAVAO_GATE_SYNC_MAX_BATCH = env_int("RAVAO_GATE_SYNC_MAX_BATCH", 500, minimum=1)
+RAVAO_GATE_SYNC_MAX_AGE_HOURS = env_int("RAVAO_GATE_SYNC_MAX_AGE_HOURS", 72, minimum=1)
+RAVAO_GATE_CLOCK_SKEW_SECONDS = env_int("RAVAO_GATE_CLOCK_SKEW_SECONDS", 120, minimum=0)
+RAVAO_GATE_REPEAT_IGNORE_SECONDS = env_int("RAVAO_GATE_REPEAT_IGNORE_SECONDS", 5, minimum=0)
+RAVAO_PERSONAL_QR_TTL_HOURS = env_int("RAVAO_PERSONAL_QR_TTL_HOURS", 24, minimum=1)
+RAVAO_WALLET_CARD_TTL_DAYS = env_int("RAVAO_WALLET_CARD_TTL_DAYS", 365, minimum=1)
+RAVAO_SCREEN_CODE_SECONDS = env_int("RAVAO_SCREEN_CODE_SECONDS", 30, minimum=5)
+RAVAO_SCREEN_PRESENCE_SECONDS = env_int("RAVAO_SCREEN_PRESENCE_SECONDS", 600, minimum=30)
+RAVAO_IMPLAUSIBLE_TRAVEL_MINUTES = env_int("RAVAO_IMPLAUSIBLE_TRAVEL_MINUTES", 10, minimum=1)
+RAVAO_BURST_CHECKINS = env_int("RAVAO_BURST_CHECKINS", 5, minimum=2)
+RAVAO_BURST_WINDOW_MINUTES = env_int("RAVAO_BURST_WINDOW_MINUTES", 10, minimum=1)
+RAVAO_GATE_SCAN_WINDOW_MINUTES = env_int("RAVAO_GATE_SCAN_WINDOW_MINUTES", 10, minimum=1)
+RAVAO_GATE_SCANS_PER_STAFF_HOUR = env_int("RAVAO_GATE_SCANS_PER_STAFF_HOUR", 2400, minimum=1)
+RAVAO_GATE_SCANS_PER_VENUE_HOUR = env_int("RAVAO_GATE_SCANS_PER_VENUE_HOUR", 6000, minimum=1)
+RAVAO_GATE_UNKNOWN_PER_STAFF_HOUR = env_int("RAVAO_GATE_UNKNOWN_PER_STAFF_HOUR", 30, minimum=1)
+RAVAO_GATE_UNKNOWN_PER_VENUE_HOUR = env_int("RAVAO_GATE_UNKNOWN_PER_VENUE_HOUR", 100, minimum=1)
+
+# Phone verification by one-time code (ravao.people.conf explains each).
+RAVAO_REQUIRE_PHONE_VERIFICATION = env_bool("RAVAO_REQUIRE_PHONE_VERIFICATION", False)
+RAVAO_OTP_TTL_MINUTES = env_int("RAVAO_OTP_TTL_MINUTES", 10, minimum=1)
+RAVAO_OTP_MAX_ATTEMPTS = env_int("RAVAO_OTP_MAX_ATTEMPTS", 5, minimum=1)
+RAVAO_OTP_RESEND_SECONDS = env_int("RAVAO_OTP_RESEND_SECONDS", 60, minimum=0)
+RAVAO_OTP_PER_PHONE_PER_HOUR = env_int("RAVAO_OTP_PER_PHONE_PER_HOUR", 3, minimum=1)
+RAVAO_OTP_PER_DEVICE_PER_HOUR = env_int("RAVAO_OTP_PER_DEVICE_PER_HOUR", 5, minimum=1)
+RAVAO_OTP_PER_ADDRESS_PER_HOUR = env_int("RAVAO_OTP_PER_ADDRESS_PER_HOUR", 30, minimum=1)

@@ -24,23 +24,19 @@ from typing import NamedTuple, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from ravao.env import env_int, env_str
 from ravao.lib.phone import mask_phone
 
 log = logging.getLogger("ravao.sms")
 
-# Dotted path of the sender class (a provider plugs in here); the default only logs.
-SMS_SENDER = env_str("RAVAO_SMS_SENDER", "ravao.lib.sms.LoggingSmsSender")
-
 
 def http_settings() -> dict[str, object]:
-    """The HTTP sender's settings, read when a sender is built (tests change the environment)."""
+    """The HTTP sender's settings (read once at start-up in ravao/settings.py), taken when one is built."""
     return {
-        "url": env_str("RAVAO_SMS_HTTP_URL", ""),
-        "api_key": env_str("RAVAO_SMS_HTTP_API_KEY", ""),
-        "api_key_header": env_str("RAVAO_SMS_HTTP_API_KEY_HEADER", "Authorization"),
-        "brandname": env_str("RAVAO_SMS_BRANDNAME", "RAVAO"),
-        "timeout": env_int("RAVAO_SMS_HTTP_TIMEOUT_SECONDS", 10, minimum=1),
+        "url": settings.RAVAO_SMS_HTTP_URL,
+        "api_key": settings.RAVAO_SMS_HTTP_API_KEY,
+        "api_key_header": settings.RAVAO_SMS_HTTP_API_KEY_HEADER,
+        "brandname": settings.RAVAO_SMS_BRANDNAME,
+        "timeout": settings.RAVAO_SMS_HTTP_TIMEOUT_SECONDS,
     }
 
 
@@ -130,6 +126,11 @@ class HttpSmsSender:
 
 
 @cache
-def sms_sender() -> SmsSender:
-    sender: SmsSender = import_string(SMS_SENDER)()
+def _sender_for(path: str) -> SmsSender:
+    sender: SmsSender = import_string(path)()
     return sender
+
+
+def sms_sender() -> SmsSender:
+    """The deployment's sender (`RAVAO_SMS_SENDER`), built once per class path."""
+    return _sender_for(settings.RAVAO_SMS_SENDER)

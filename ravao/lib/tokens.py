@@ -67,7 +67,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ravao.env import ConfigError, env_str
+from ravao.env import ConfigError
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -209,9 +209,9 @@ def _cached_keyring(spec: str, secret_key: str) -> Keyring:
 
 
 def get_keyring() -> Keyring:
-    """The keyring of this deployment. Read on each call (cheap, cached by value) so that tests and
-    ``override_settings`` see changes without a restart."""
-    return _cached_keyring(env_str(ENV_VAR, ""), str(settings.SECRET_KEY))
+    """The keyring of this deployment (``settings.RAVAO_QR_SIGNING_KEYS``, read once at start-up). Looked up
+    on each call (cheap, cached by value) so that ``override_settings`` is seen without a restart."""
+    return _cached_keyring(settings.RAVAO_QR_SIGNING_KEYS, str(settings.SECRET_KEY))
 
 
 def _require_aware(now: datetime) -> None:

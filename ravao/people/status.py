@@ -1,14 +1,17 @@
 """Status colour rules: data, not code in views (BRIEF §3: provinces used different ones).
 
 A rule is (colour, condition) where the condition names facts about a person. The first rule whose
-condition holds decides. A deployment replaces the table with RAVAO_STATUS_RULES (JSON), e.g.
+condition holds decides. A deployment replaces the table with RAVAO_STATUS_RULES (JSON, read once in
+ravao/settings.py and checked at start-up by ravao.startup), e.g.
     [["red", "case_confirmed"], ["yellow", "any_symptom"], ["green", "fresh_declaration"]]
 """
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
 
 from ravao.env import ConfigError
 from ravao.people.models import StatusColour
@@ -42,12 +45,12 @@ class StatusFacts:
         return self.__dict__
 
 
-def load_rules() -> list[tuple[str, str]]:
-    raw = os.environ.get("RAVAO_STATUS_RULES")
+def parse_rules(raw: str) -> tuple[tuple[str, str], ...]:
+    """The rules of a RAVAO_STATUS_RULES value ("" keeps the built-in table); a bad one raises ConfigError."""
     if not raw:
-        return DEFAULT_RULES
+        return tuple(DEFAULT_RULES)
     try:
-        rules = [(str(colour), str(fact)) for colour, fact in json.loads(raw)]
+        rules = tuple((str(colour), str(fact)) for colour, fact in json.loads(raw))
     except (ValueError, TypeError) as exc:
         raise ConfigError("RAVAO_STATUS_RULES must be a JSON list of [colour, fact] pairs") from exc
     for colour, fact in rules:
@@ -56,12 +59,19 @@ def load_rules() -> list[tuple[str, str]]:
     return rules
 
 
-RULES = load_rules()
+@lru_cache(maxsize=4)
+def _rules_for(raw: str) -> tuple[tuple[str, str], ...]:
+    return parse_rules(raw)
+
+
+def load_rules() -> list[tuple[str, str]]:
+    """This deployment's rules (`settings.RAVAO_STATUS_RULES`, read once at start-up, parsed once a value)."""
+    return list(_rules_for(settings.RAVAO_STATUS_RULES))
 
 
 def colour_for(facts: StatusFacts, rules: list[tuple[str, str]] | None = None) -> str:
     values = facts.as_mapping()
-    for colour, fact in rules or RULES:
+    for colour, fact in rules or _rules_for(settings.RAVAO_STATUS_RULES):
         if values[fact]:
             return colour
     return StatusColour.GREY

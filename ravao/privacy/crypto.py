@@ -67,7 +67,20 @@ class Keyring:
         return None
 
 
+def _parse_lookup_key(lookup_key: str) -> bytes:
+    try:
+        key = _b64d(lookup_key)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ConfigError("RAVAO_LOOKUP_KEY must be base64url of 32 bytes (see docs/configuration.md)")
+    return key
+
+
 def parse_keyring(data_keys: str, lookup_key: str, secret_key: str) -> Keyring:
+    if lookup_key:
+        # Checked even without data keys: a mangled key is found at start-up, not when keys are switched on.
+        _parse_lookup_key(lookup_key)
     if not data_keys:
         return Keyring(
             data_keys=(("dev", _derive(secret_key, b"data-key")),),
@@ -89,7 +102,7 @@ def parse_keyring(data_keys: str, lookup_key: str, secret_key: str) -> Keyring:
     # The development key stays readable (never used to encrypt) so an installation that started
     # without keys can move to real ones: set the keys, then `ravao rotate_keys`.
     keys.append(("dev", _derive(secret_key, b"data-key")))
-    return Keyring(data_keys=tuple(keys), lookup_key=_b64d(lookup_key), derived=False)
+    return Keyring(data_keys=tuple(keys), lookup_key=_parse_lookup_key(lookup_key), derived=False)
 
 
 @lru_cache(maxsize=4)
@@ -98,9 +111,8 @@ def _keyring_for(data_keys: str, lookup_key: str, secret_key: str) -> Keyring:
 
 
 def keyring() -> Keyring:
-    return _keyring_for(
-        os.environ.get("RAVAO_DATA_KEYS", ""), os.environ.get("RAVAO_LOOKUP_KEY", ""), settings.SECRET_KEY
-    )
+    """This deployment's keys (settings read once at start-up; cached by value: override_settings works)."""
+    return _keyring_for(settings.RAVAO_DATA_KEYS, settings.RAVAO_LOOKUP_KEY, settings.SECRET_KEY)
 
 
 def generate_key(kid: str) -> str:

@@ -52,13 +52,14 @@ class StatusRuleTests(SimpleTestCase):
         self.assertEqual(colour_for(StatusFacts()), "grey")
 
     def test_rules_are_data(self):
-        with mock.patch.dict(
-            os.environ, {"RAVAO_STATUS_RULES": '[["red", "any_symptom"], ["green", "fresh_declaration"]]'}
-        ):
+        with override_settings(RAVAO_STATUS_RULES='[["red", "any_symptom"], ["green", "fresh_declaration"]]'):
             rules = load_rules()
+            # Without an explicit table, colour_for uses the deployment's (from settings, cached by value).
+            self.assertEqual(colour_for(StatusFacts(any_symptom=True, fresh_declaration=True)), "red")
         self.assertEqual(colour_for(StatusFacts(any_symptom=True, fresh_declaration=True), rules), "red")
+        self.assertEqual(colour_for(StatusFacts(any_symptom=True, fresh_declaration=True)), "yellow")
         with (
-            mock.patch.dict(os.environ, {"RAVAO_STATUS_RULES": '[["purple", "any_symptom"]]'}),
+            override_settings(RAVAO_STATUS_RULES='[["purple", "any_symptom"]]'),
             self.assertRaises(ConfigError),
         ):
             load_rules()

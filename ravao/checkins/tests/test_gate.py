@@ -272,12 +272,8 @@ class SyncTests(GateTestCase):
         result = self.sync(scan("token", self.token(sick))).json()["results"][0]
         self.assertEqual(result["warnings"][0]["code"], "status_yellow")
 
-    @override_settings()
+    @override_settings(RAVAO_GATE_SYNC_MAX_BATCH=3)
     def test_an_oversized_batch_is_refused(self) -> None:
-        import os
-
-        os.environ["RAVAO_GATE_SYNC_MAX_BATCH"] = "3"
-        self.addCleanup(os.environ.pop, "RAVAO_GATE_SYNC_MAX_BATCH")
         response = self.sync(*[scan("phone", "0912345678") for _ in range(4)])
         self.assertEqual(response.status_code, 413)
         self.assertEqual(response.json()["error"], "batch_too_large")

@@ -4,7 +4,6 @@ the person of its number is not merged."""
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import time_machine
 from django.test import override_settings
@@ -179,7 +178,7 @@ class ScanLimitTests(GateTestCase):
     @override_settings(RAVAO_RATE_LIMITS_ENABLED=True)
     def test_the_venue_limit_counts_every_staff_member(self) -> None:
         make_person(name="Lê Văn Bốn", phone="0988000001")
-        with _env(RAVAO_GATE_SCANS_PER_VENUE_HOUR="3"):
+        with override_settings(RAVAO_GATE_SCANS_PER_VENUE_HOUR=3):
             start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
             with time_machine.travel(start, tick=False):
                 self.login(self.sam)
@@ -194,26 +193,6 @@ class ScanLimitTests(GateTestCase):
                 self.assertEqual(GateScan.objects.count(), 2)
                 # The refused batch did not use up the budget: one more scan fits.
                 self.assertEqual(self.sync(scan("phone", "0912345678", direction="out")).status_code, 200)
-
-
-class _env:
-    def __init__(self, **values: str) -> None:
-        self.values = values
-
-    def __enter__(self) -> None:
-        import os
-
-        self.saved = {k: os.environ.get(k) for k in self.values}
-        os.environ.update(self.values)
-
-    def __exit__(self, *exc: Any) -> None:
-        import os
-
-        for key, value in self.saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class ScanTimeTests(GateTestCase):
@@ -427,7 +406,7 @@ class ManualEntryLimitTests(GateTestCase):
         url = reverse("checkins:gate_visitor", args=[self.venue_a.pk])
         data = {"full_name": "Bà Tư", "phone": "0912000111", "year_of_birth": "1941", "sex": "female"}
         start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
-        with _env(RAVAO_GATE_SCANS_PER_STAFF_HOUR="1"), time_machine.travel(start, tick=False):
+        with override_settings(RAVAO_GATE_SCANS_PER_STAFF_HOUR=1), time_machine.travel(start, tick=False):
             self.assertEqual(self.client.post(url, {**data, "client_id": str(uuid.uuid4())}).status_code, 200)
             response = self.client.post(url, {**data, "phone": "0912000222", "client_id": str(uuid.uuid4())})
             self.assertEqual(response.status_code, 429)

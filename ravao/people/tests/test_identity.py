@@ -1,6 +1,5 @@
 """Phone possession (issue 9): what a device that typed someone else's phone may see and change."""
 
-import os
 import re
 import uuid
 from datetime import timedelta
@@ -8,7 +7,7 @@ from typing import Any
 from unittest import mock
 
 import time_machine
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -224,7 +223,7 @@ class VerifyPagesTests(VerificationTestCase):
         self.assertEqual(sorted(refused.values_list("outcome", flat=True)), ["cooldown", "too_many"])
 
     def test_limit_per_client_address(self) -> None:
-        with mock.patch.dict(os.environ, {"RAVAO_OTP_PER_ADDRESS_PER_HOUR": "2"}):
+        with override_settings(RAVAO_OTP_PER_ADDRESS_PER_HOUR=2):
             self.ask_code(self.stranger(phone="0977000001"))
             self.ask_code(self.stranger(phone="0977000002"))
             response = self.stranger(phone="0977000003").post(reverse("people:verify"))
@@ -291,9 +290,9 @@ class RequiredVerificationTests(VerificationTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        patcher = mock.patch.dict(os.environ, {"RAVAO_REQUIRE_PHONE_VERIFICATION": "1"})
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        overridden = override_settings(RAVAO_REQUIRE_PHONE_VERIFICATION=True)
+        overridden.enable()
+        self.addCleanup(overridden.disable)
 
     def test_the_visit_is_recorded_only_after_the_code(self) -> None:
         client = Client()
@@ -400,7 +399,7 @@ class ClaimByIdNumberTests(VerificationTestCase):
         self.assertEqual(self.visitor.full_name, "Nguyễn Văn An")
 
     def test_the_pending_code_page_offers_no_device_link(self) -> None:
-        with mock.patch.dict(os.environ, {"RAVAO_REQUIRE_PHONE_VERIFICATION": "1"}):
+        with override_settings(RAVAO_REQUIRE_PHONE_VERIFICATION=True):
             client = Client()
             url = reverse("checkins:scan", args=[self.venue_a.qr_code])
             code_url = client.post(url, FIRST_VISIT)["Location"]

@@ -5,10 +5,10 @@ the merged history.
 Run: .venv/bin/pytest ravao/people/tests/test_identity_browser.py -q -s   (screenshots in test-artifacts/)
 """
 
-import os
 import re
 from typing import Any
-from unittest import mock
+
+from django.test import override_settings
 
 from ravao.browsertest import PHONE, SCREENS, TIMEOUT_MS, ChromiumTestCase
 from ravao.checkins.models import CheckIn
@@ -29,9 +29,9 @@ class StrangerAndOwnerInChromium(ChromiumTestCase):
         super().setUp()
         LoggingSmsSender.outbox = []
         # The owner asks twice for a code within a minute (two phones); the cooldown is not under test here.
-        patcher = mock.patch.dict(os.environ, {"RAVAO_OTP_RESEND_SECONDS": "0"})
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        overridden = override_settings(RAVAO_OTP_RESEND_SECONDS=0)
+        overridden.enable()
+        self.addCleanup(overridden.disable)
         self.units = make_units()
         self.factory = self.venue("Công ty May Hạ Bằng", "factory", "ha_bang")
         self.market = self.venue("Chợ Liên Quan", "market", "lien_quan")

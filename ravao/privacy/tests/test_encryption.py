@@ -1,11 +1,10 @@
-import os
 from datetime import date
 from io import StringIO
-from unittest import mock
 
 from django.core.exceptions import FieldError
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 
 from ravao.people.models import HealthDeclaration, Person
 from ravao.people.selectors import person_by_phone_or_id, persons_named
@@ -115,12 +114,12 @@ class AtRestTests(RavaoTestCase):
     def test_rotate_keys(self):
         old_ring = generate_key("k1")
         lookup = generate_key("")
-        with mock.patch.dict(os.environ, {"RAVAO_DATA_KEYS": old_ring, "RAVAO_LOOKUP_KEY": lookup}):
+        with override_settings(RAVAO_DATA_KEYS=old_ring, RAVAO_LOOKUP_KEY=lookup):
             call_command("rotate_keys", stdout=StringIO())  # everything under k1 now
             raw = self.raw_phone()
             self.assertEqual(key_id_of(raw), "k1")
         new_ring = generate_key("k2") + "," + old_ring
-        with mock.patch.dict(os.environ, {"RAVAO_DATA_KEYS": new_ring, "RAVAO_LOOKUP_KEY": lookup}):
+        with override_settings(RAVAO_DATA_KEYS=new_ring, RAVAO_LOOKUP_KEY=lookup):
             out = StringIO()
             call_command("rotate_keys", stdout=out)
             self.assertIn("'k2'", out.getvalue())
