@@ -107,14 +107,17 @@ def audit_record_daily(
     reason: str = "",
     request: HttpRequest | None = None,
     role: str = "",
+    office: str = "",
 ) -> int:
     """One row per (action, actor, scope, person, local calendar day), whatever the number of reads: the
     contacts of a case page viewed ten times today are recorded once each, tomorrow again. One INSERT for
-    all the entries; the unique `coalesce_key` drops the repeats. Returns the number of entries offered."""
+    all the entries; the unique `coalesce_key` drops the repeats. Returns the number of entries offered.
+    `office` names the office when there is no actor (another system's token acting for a unit); a reader
+    without an actor (a token) must put itself into `scope`, or two systems would coalesce into one row."""
     at, ip_address = timezone.now(), _client_ip(request)
     day = timezone.localdate(at).isoformat()
     authenticated = getattr(actor, "is_authenticated", False)
-    office = actor_office(actor, role)[:200]
+    office = (office or actor_office(actor, role))[:200]
     actor_key = str(actor.pk) if authenticated else "-"
     AuditEvent.objects.bulk_create(
         [
