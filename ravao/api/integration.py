@@ -49,7 +49,9 @@ class InvalidOut(Schema):
 
     code: str = Field(description="`invalid`")
     message: str
-    errors: list[dict[str, Any]] = Field(description="Each bad field and why (from the validator, in English)")
+    errors: list[dict[str, Any]] = Field(
+        description="Each bad field and why (from the validator, in English)"
+    )
 
 
 def _token(request: HttpRequest) -> ApiToken:
@@ -95,7 +97,12 @@ class VenuePage(Schema):
     venues: list[VenueRow]
 
 
-@router.get("/registry/venues", auth=TokenAuth(), response={200: VenuePage, 422: InvalidOut}, summary="Venues of the unit")
+@router.get(
+    "/registry/venues",
+    auth=TokenAuth(),
+    response={200: VenuePage, 401: ErrorOut, 422: InvalidOut},
+    summary="Venues of the unit",
+)
 def registry_venues(
     request: HttpRequest,
     status: str | None = None,
@@ -161,7 +168,12 @@ class FiguresOut(Schema):
     children: list[UnitActivity]
 
 
-@router.get("/figures", auth=TokenAuth(), response={200: FiguresOut}, summary="Oversight figures of the unit")
+@router.get(
+    "/figures",
+    auth=TokenAuth(),
+    response={200: FiguresOut, 401: ErrorOut},
+    summary="Oversight figures of the unit",
+)
 def figures(request: HttpRequest) -> dict[str, Any]:
     """The numbers of the unit's oversight page: venues registered and active, check-ins per day by method,
     yellow/red admitted, visits without an exit; the same for each unit below. Counts only, no persons."""
@@ -218,7 +230,7 @@ class ImportOut(Schema):
 @router.post(
     "/import/checkins",
     auth=TokenAuth(),
-    response={200: ImportOut, 403: ErrorOut, 422: InvalidOut},
+    response={200: ImportOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut},
     summary="Import visits (paper sheets, another system)",
 )
 def import_checkins(request: HttpRequest, payload: ImportIn) -> Status[dict[str, Any]]:
@@ -365,9 +377,7 @@ def _contact_counts(case_ids: list[int]) -> dict[int, dict[str, Any]]:
         .annotate(n=Count("id"))
     )
     for case_id, generation, tier, decision, n in rows:
-        entry = counts.setdefault(
-            case_id, {"total": 0, "f1": 0, "f2": 0, "by_tier": {}, "by_decision": {}}
-        )
+        entry = counts.setdefault(case_id, {"total": 0, "f1": 0, "f2": 0, "by_tier": {}, "by_decision": {}})
         entry["total"] += n
         entry[f"f{generation}"] += n
         entry["by_tier"][tier] = entry["by_tier"].get(tier, 0) + n
@@ -378,19 +388,19 @@ def _contact_counts(case_ids: list[int]) -> dict[int, dict[str, Any]]:
 @router.get(
     "/cases",
     auth=TokenAuth(),
-    response={200: CasePage, 403: ErrorOut, 422: InvalidOut},
+    response={200: CasePage, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut},
     summary="Cases of the unit (health officer tokens)",
 )
 def cases(
     request: HttpRequest,
     status: Literal["open", "closed"] | None = None,
-    opened_since: date | None = Query(None, description="Cases opened on or after this day (local time)"),
+    opened_since: date | None = None,
     offset: int = Query(0, ge=0),
     limit: int = Query(200, ge=1, le=MAX_PAGE),
 ) -> Status[dict[str, Any]]:
     """The cases of the token's unit and the units below it, oldest first, with their contacts counted by
-    generation, tier and decision. No name, phone or ID number of the case person: `reference` links the
-    case to the health office's own record."""
+    generation, tier and decision; `status` open or closed, `opened_since` a day (local time). No name,
+    phone or ID number of the case person: `reference` links the case to the health office's own record."""
     refusal = _tracing_refusal(request)
     if refusal is not None:
         return refusal
@@ -446,7 +456,7 @@ def _phone(person: Person, holders: dict[int, Person]) -> tuple[str | None, str 
 @router.get(
     "/cases/{case_id}/contacts",
     auth=TokenAuth(),
-    response={200: ContactPage, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
+    response={200: ContactPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
     summary="Contacts of a case (health officer tokens)",
 )
 def case_contact_list(

@@ -47,7 +47,9 @@ class CaseApiTestCase(TokenTestCase):
         )
         cls.contact = Contact.objects.get(case=cls.case, person=cls.visitor)
         # A child of the visitor's household, without a phone of their own, also a contact.
-        cls.member = Person(full_name="Nguyễn Bé Na", year_of_birth=2018, sex="female", household_of=cls.visitor)
+        cls.member = Person(
+            full_name="Nguyễn Bé Na", year_of_birth=2018, sex="female", household_of=cls.visitor
+        )
         cls.member.save()
         twin = Contact.objects.get(pk=cls.contact.pk)
         twin.pk, twin.person = None, cls.member
@@ -191,7 +193,9 @@ class ContactListTests(CaseApiTestCase):
 
             with translation.override("vi"):
                 lines = [line.text for line in person_accesses(self.visitor.pk)]
-        self.assertTrue(any("Hệ thống “Hệ thống báo cáo” của Huyện Thạch Thất" in line for line in lines), lines)
+        self.assertTrue(
+            any("Hệ thống “Hệ thống báo cáo” của Huyện Thạch Thất" in line for line in lines), lines
+        )
         self.assertTrue(any("F1" in line for line in lines), lines)
         page = self.device_client().get(reverse("people:me"), HTTP_ACCEPT_LANGUAGE="vi")
         self.assertContains(page, "Hệ thống báo cáo")
