@@ -249,8 +249,12 @@ def import_checkins(request: HttpRequest, payload: ImportIn) -> Status[dict[str,
         actor=None,
         action="api.import_person",
         role=token.role,
+        office=token.unit.name,
         request=request,
-        entries=[(person.pk, token, {"token": token.prefix}) for person in importer.persons.values()],
+        entries=[
+            (person.pk, token, {"token": token.prefix, "system": token.name})
+            for person in importer.persons.values()
+        ],
     )
     return Status(
         200,

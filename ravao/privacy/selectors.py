@@ -13,7 +13,9 @@ from ravao.privacy.models import AuditEvent, PurgeRun
 def audit_events_about(person_id: int) -> QuerySet[AuditEvent]:
     """What officials did with a person's data, for the person's own page (newest first); and what another
     system did with a token (no actor: the token is in the details) when it read a contact list."""
-    by_system = Q(actor__isnull=True, action__startswith="tracing.", details__has_key="token")
+    by_system = Q(actor__isnull=True, details__has_key="token") & Q(
+        action__in=("tracing.contact_export", "api.import_person")
+    )
     return AuditEvent.objects.filter(Q(actor__isnull=False) | by_system, person_id=person_id).order_by("-at")
 
 
@@ -60,6 +62,11 @@ def person_accesses(person_id: int, *, limit: int = 50) -> list[AccessLine]:
                 "office": event.actor_office or _("a health office"),
                 "role": event.role_label(),
                 "generation": generation,
+            }
+        elif event.action == "api.import_person" and event.actor_id is None and details.get("token"):
+            text = _("The system “%(system)s” of %(office)s recorded visits of yours it sent") % {
+                "system": details.get("system") or details["token"],
+                "office": event.actor_office or _("a health office"),
             }
         elif event.action == "tracing.contact_export":
             text = _(

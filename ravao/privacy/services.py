@@ -75,10 +75,13 @@ def audit_record_many(
     entries: list[tuple[int | None, models.Model | None, dict[str, Any]]],
     request: HttpRequest | None = None,
     role: str = "",
+    office: str = "",
 ) -> None:
     """The same rows as `audit_record`, one per (person_id, object, details), in one statement: a gate
-    batch of hundreds of look-ups is audited without a query per look-up."""
+    batch of hundreds of look-ups is audited without a query per look-up. `office`: the acting office, when
+    the caller knows it (a token's unit); left empty otherwise."""
     at, ip_address = timezone.now(), _client_ip(request)
+    office = office[:200]  # named by the caller only: no membership query per batch
     actor = actor if getattr(actor, "is_authenticated", False) else None
     AuditEvent.objects.bulk_create(
         [
@@ -86,6 +89,7 @@ def audit_record_many(
                 at=at,
                 actor=actor,
                 actor_role=role,
+                actor_office=office,
                 action=action,
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",

@@ -6,7 +6,7 @@ from typing import Any
 
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ravao.accounts.models import Role
 from ravao.api.tests.test_integration import TokenTestCase
@@ -188,11 +188,8 @@ class ContactListTests(CaseApiTestCase):
 
     def test_the_contact_sees_the_access_in_words(self) -> None:
         self.contacts(self.officer_token())
-        with self.settings(LANGUAGE_CODE="vi"):
-            from django.utils import translation
-
-            with translation.override("vi"):
-                lines = [line.text for line in person_accesses(self.visitor.pk)]
+        with translation.override("vi"):
+            lines = [line.text for line in person_accesses(self.visitor.pk)]
         self.assertTrue(
             any("Hệ thống “Hệ thống báo cáo” của Huyện Thạch Thất" in line for line in lines), lines
         )
@@ -205,3 +202,23 @@ class ContactListTests(CaseApiTestCase):
         api_token_revoke(token=ApiToken.objects.get(), by=self.dan)
         self.assertEqual(self.contacts(secret).status_code, 401)
         self.assertFalse(AuditEvent.objects.filter(action="tracing.contact_export").exists())
+
+
+class ImportSeenByThePersonTests(CaseApiTestCase):
+    def test_a_person_whose_visits_a_system_imported_sees_it_in_words(self) -> None:
+        row = {
+            "venue_code": self.venue_a.code,
+            "full_name": "Nguyễn Văn An",
+            "phone": "0912345678",
+            "checked_in_at": (timezone.now() - timedelta(days=1)).isoformat(),
+        }
+        secret = self.make_token(role=Role.COMMUNE_OFFICIAL, unit="ha_bang")
+        response = self.api(
+            "post", "/import/checkins", secret, data={"rows": [row]}, content_type="application/json"
+        )
+        self.assertEqual(response.json()["new"], 1)
+        event = AuditEvent.objects.get(action="api.import_person")
+        self.assertEqual((event.person_id, event.actor_office), (self.visitor.pk, "Xã Hạ Bằng"))
+        with translation.override("vi"):
+            lines = [line.text for line in person_accesses(self.visitor.pk)]
+        self.assertIn("Hệ thống “Hệ thống báo cáo” của Xã Hạ Bằng đã ghi các lượt ra vào của bạn", lines[0])
