@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyCookie
 
 from ravao.api.integration import router as integration_router
@@ -224,6 +224,17 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
         request,
         {"code": "unauthenticated", "message": _("Sign-in is missing, expired or revoked.")},
         status=401,
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Bad parameters or body: a 422 with a code and a message in the request's language like every other
+    refusal; `errors` keeps the validator's details (field and reason) for the other system's developer."""
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": _("The request is not valid."), "errors": exc.errors},
+        status=422,
     )
 
 

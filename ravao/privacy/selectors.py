@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,8 +11,12 @@ from ravao.privacy.models import AuditEvent, PurgeRun
 
 
 def audit_events_about(person_id: int) -> QuerySet[AuditEvent]:
-    """What officials did with a person's data, for the person's own page (newest first)."""
-    return AuditEvent.objects.filter(person_id=person_id, actor__isnull=False).order_by("-at")
+    """What officials did with a person's data, for the person's own page (newest first); and what another
+    system did with a token (no actor: the token is in the details) when it read a contact list."""
+    by_system = Q(actor__isnull=True, details__has_key="token") & Q(
+        action__in=("tracing.contact_export", "api.import_person")
+    )
+    return AuditEvent.objects.filter(Q(actor__isnull=False) | by_system, person_id=person_id).order_by("-at")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,21 @@ def person_accesses(person_id: int, *, limit: int = 50) -> list[AccessLine]:
             text = _(
                 "%(official)s viewed your data because you are a contact (F%(generation)s) of a case"
             ) % {"official": _official(event), "generation": generation}
+        elif event.action == "tracing.contact_export" and event.actor_id is None and details.get("token"):
+            text = _(
+                "The system “%(system)s” of %(office)s (%(role)s) took your data in a contact list because"
+                " you are a contact (F%(generation)s) of a case"
+            ) % {
+                "system": details.get("system") or details["token"],
+                "office": event.actor_office or _("a health office"),
+                "role": event.role_label(),
+                "generation": generation,
+            }
+        elif event.action == "api.import_person" and event.actor_id is None and details.get("token"):
+            text = _("The system “%(system)s” of %(office)s recorded visits of yours it sent") % {
+                "system": details.get("system") or details["token"],
+                "office": event.actor_office or _("a health office"),
+            }
         elif event.action == "tracing.contact_export":
             text = _(
                 "%(official)s exported your data in a contact list because you are a contact"

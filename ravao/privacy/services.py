@@ -75,10 +75,13 @@ def audit_record_many(
     entries: list[tuple[int | None, models.Model | None, dict[str, Any]]],
     request: HttpRequest | None = None,
     role: str = "",
+    office: str = "",
 ) -> None:
     """The same rows as `audit_record`, one per (person_id, object, details), in one statement: a gate
-    batch of hundreds of look-ups is audited without a query per look-up."""
+    batch of hundreds of look-ups is audited without a query per look-up. `office`: the acting office, when
+    the caller knows it (a token's unit); left empty otherwise."""
     at, ip_address = timezone.now(), _client_ip(request)
+    office = office[:200]  # named by the caller only: no membership query per batch
     actor = actor if getattr(actor, "is_authenticated", False) else None
     AuditEvent.objects.bulk_create(
         [
@@ -86,6 +89,7 @@ def audit_record_many(
                 at=at,
                 actor=actor,
                 actor_role=role,
+                actor_office=office,
                 action=action,
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",
@@ -107,14 +111,17 @@ def audit_record_daily(
     reason: str = "",
     request: HttpRequest | None = None,
     role: str = "",
+    office: str = "",
 ) -> int:
     """One row per (action, actor, scope, person, local calendar day), whatever the number of reads: the
     contacts of a case page viewed ten times today are recorded once each, tomorrow again. One INSERT for
-    all the entries; the unique `coalesce_key` drops the repeats. Returns the number of entries offered."""
+    all the entries; the unique `coalesce_key` drops the repeats. Returns the number of entries offered.
+    `office` names the office when there is no actor (another system's token acting for a unit); a reader
+    without an actor (a token) must put itself into `scope`, or two systems would coalesce into one row."""
     at, ip_address = timezone.now(), _client_ip(request)
     day = timezone.localdate(at).isoformat()
     authenticated = getattr(actor, "is_authenticated", False)
-    office = actor_office(actor, role)[:200]
+    office = (office or actor_office(actor, role))[:200]
     actor_key = str(actor.pk) if authenticated else "-"
     AuditEvent.objects.bulk_create(
         [

@@ -203,6 +203,8 @@ API_ROWS: dict[str, tuple[str, Kwargs]] = {
     "/api/v1/registry/venues": ("401 401 401 401 401 401 401 401 401", NONE),
     "/api/v1/figures": ("401 401 401 401 401 401 401 401 401", NONE),
     "/api/v1/import/checkins": (POST_ONLY, NONE),
+    "/api/v1/cases": ("401 401 401 401 401 401 401 401 401", NONE),
+    "/api/v1/cases/{case_id}/contacts": ("401 401 401 401 401 401 401 401 401", CASE),
 }
 
 
