@@ -156,10 +156,12 @@ def checkin_self_scan(
     declaration: HealthDeclaration,
     client_id: uuid.UUID,
     at: datetime,
+    person: Person | None = None,
 ) -> tuple[CheckIn, bool, str]:
-    """A visitor's own scan of a poster: the colour of the moment is kept with the visit.
+    """A visitor's own scan of a poster: the colour of the moment is kept with the visit. `person` is a
+    household member the device's person checks in (the device's person by default).
     Returns (check-in, created, status colour)."""
-    person = device.person
+    person = person or device.person
     status = person_status(person, declaration, now=at)
     checkin, created = checkin_create(
         person=person,
@@ -233,16 +235,14 @@ def checkin_household(
                 now=at,
                 declared_by=None if person.pk == holder.pk else holder,
             )
-        status = person_status(person, declaration, now=at)
-        checkin, created = checkin_create(
-            person=person,
+        checkin, created, _status = checkin_self_scan(
+            device=device,
             venue=venue,
             area=area,
-            method=CheckIn.Method.SELF_SCAN,
-            at=at,
+            declaration=declaration,
             client_id=ids[person.pk],
-            device=device,
-            status_at_entry=status,
+            at=at,
+            person=person,
         )
         if checkin.person_id == person.pk:
             entries.append(HouseholdEntry(person, checkin, created, checkin.status_at_entry))
