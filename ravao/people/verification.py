@@ -275,9 +275,3 @@ def person_verify_phone(*, device: Device, phone: str, now: datetime) -> Person:
 
 
 @transaction.atomic
-def verification_purge(*, before: datetime) -> int:
-    """Remove verification rows and events older than `before` (for `ravao purge`; not yet wired there).
-    Returns how many rows were removed."""
-    rows, _ = PhoneVerification.objects.filter(created_at__lt=before).delete()
-    events, _ = PhoneVerificationEvent.objects.filter(at__lt=before).delete()
-    return rows + events

@@ -2,7 +2,8 @@
 
 Design
 - `retention_purge(now=...)` deletes gate-scan receipts, check-ins, health declarations and devices older
-  than RAVAO_RETENTION_DAYS (default 28: BRIEF §3); phone-verification codes after a day and their events,
+  than RAVAO_RETENTION_DAYS (default 28: BRIEF §3); phone-verification and password-reset codes after a
+  day, the verification events,
   refused ID cards (CardMismatch), sent notifications and imported paper sheets after the same period (a
   sheet's preview nobody confirmed after a day); then calls every purger other apps registered (tracing
   registers one for closed cases past their own retention, RAVAO_CASE_RETENTION_DAYS), then persons.
@@ -33,6 +34,7 @@ from django.db import models, transaction
 from django.db.models import Exists, ForeignObjectRel, OuterRef
 from django.utils import timezone
 
+from ravao.accounts.models import PasswordResetCode
 from ravao.checkins.models import CardMismatch, CheckIn, GateScan, SheetImport
 from ravao.notifications.models import Notification
 from ravao.people.models import Device, HealthDeclaration, Person, PhoneVerification, PhoneVerificationEvent
@@ -180,6 +182,7 @@ def retention_purge(*, now: datetime, batch_size: int = 2000) -> PurgeRun:
     short = now - timedelta(days=1)
     for queryset in (
         PhoneVerification.objects.filter(created_at__lt=short),
+        PasswordResetCode.objects.filter(created_at__lt=short),
         PhoneVerificationEvent.objects.filter(at__lt=cutoff),
         CardMismatch.objects.filter(created_at__lt=cutoff),
         SheetImport.objects.filter(status=SheetImport.Status.PREVIEW, uploaded_at__lt=short),

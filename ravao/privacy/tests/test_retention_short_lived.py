@@ -8,6 +8,7 @@ from typing import Any
 import time_machine
 from django.utils import timezone
 
+from ravao.accounts.models import PasswordResetCode
 from ravao.checkins.models import CardMismatch, SheetImport
 from ravao.notifications.models import Notification
 from ravao.notifications.services import notification_queue
@@ -23,6 +24,9 @@ class ShortLivedRowsTests(RavaoTestCase):
             now = timezone.now()
             PhoneVerification.objects.create(
                 phone="0912345678", code_hash="x", created_at=now, expires_at=now + timedelta(minutes=10)
+            )
+            PasswordResetCode.objects.create(
+                user=requester, code_hash="x", created_at=now, expires_at=now + timedelta(minutes=15)
             )
             PhoneVerificationEvent.objects.create(
                 kind="send", outcome="sent", phone_hash="h", client_hash="c", at=now
@@ -48,6 +52,7 @@ class ShortLivedRowsTests(RavaoTestCase):
             run = retention_purge(now=timezone.now())
         expected = {
             "people.PhoneVerification": 1,
+            "accounts.PasswordResetCode": 1,
             "people.PhoneVerificationEvent": 1,
             "checkins.CardMismatch": 1,
             "checkins.SheetImport": 1,
@@ -57,6 +62,7 @@ class ShortLivedRowsTests(RavaoTestCase):
         for label, count in expected.items():
             self.assertEqual(run.counts.get(label), count, label)
         for model in (
+            PasswordResetCode,
             PhoneVerification,
             PhoneVerificationEvent,
             CardMismatch,
