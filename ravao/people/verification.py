@@ -272,6 +272,3 @@ def person_verify_phone(*, device: Device, phone: str, now: datetime) -> Person:
     Device.objects.filter(pk=device.pk).update(person=person, is_owner=True)
     device.person, device.is_owner = person, True
     return person
-
-
-@transaction.atomic
