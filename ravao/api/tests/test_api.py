@@ -97,7 +97,10 @@ class OpenApiTests(RavaoTestCase):
     def test_committed_schema_matches_the_code(self):
         out = StringIO()
         call_command("export_openapi_schema", api="ravao.api.api.api", indent=2, sorted=True, stdout=out)
-        committed = json.loads((ROOT / "docs" / "api" / "openapi.json").read_text())
+        committed = (ROOT / "docs" / "api" / "openapi.json").read_text()
+        # Python 3.13 renamed HTTP 422's phrase ("Unprocessable Entity" → "Unprocessable Content"), which
+        # ninja copies into the schema; the file is written on 3.11 and compared on every supported version.
+        generated = out.getvalue().replace('"Unprocessable Content"', '"Unprocessable Entity"')
         self.assertEqual(
-            json.loads(out.getvalue()), committed, "docs/api/openapi.json is stale: run `make openapi`"
+            json.loads(generated), json.loads(committed), "docs/api/openapi.json is stale: run `make openapi`"
         )
