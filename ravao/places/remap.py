@@ -497,3 +497,67 @@ def split_decision_decide(
         },
     )
     return locked
+
+
+@dataclass
+class DecisionRow:
+    decision: UnitSplitDecision
+    label: str
+    url: str = ""
+
+
+@dataclass
+class DecisionGroup:
+    old_unit: AdminUnit
+    candidates: list[AdminUnit]
+    suggested_id: int | None
+    rows: list[DecisionRow]
+
+
+def split_decision_groups(decisions: models.QuerySet[UnitSplitDecision]) -> list[DecisionGroup]:
+    """Open decisions grouped by old unit and candidate set (one bulk form each), objects described in
+    words: a few queries per kind, not one per row."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    open_ = list(
+        decisions.filter(decided_at__isnull=True)
+        .select_related("old_unit")
+        .prefetch_related("candidates")
+        .order_by("old_unit__path", "kind", "object_id")[:1000]
+    )
+    ids: dict[str, list[int]] = defaultdict(list)
+    for d in open_:
+        if d.object_id is not None:
+            ids[d.kind].append(d.object_id)
+    venues = Venue.objects.in_bulk(ids[Kind.VENUE])
+    memberships = Membership.objects.select_related("user").in_bulk(ids[Kind.MEMBERSHIP])
+    tokens = ApiToken.objects.in_bulk(ids[Kind.API_TOKEN])
+    people = dict(
+        Person.objects.filter(commune_id__in=[d.old_unit_id for d in open_ if d.kind == Kind.PEOPLE])
+        .values("commune_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("commune_id", "n")
+    )
+    groups: dict[tuple[int, tuple[int, ...]], DecisionGroup] = {}
+    for d in open_:
+        candidates = sorted(d.candidates.all(), key=lambda u: (u.level != Level.PROVINCE, u.name))
+        key = (d.old_unit_id, tuple(u.pk for u in candidates))
+        group = groups.setdefault(key, DecisionGroup(d.old_unit, candidates, d.suggested_id, []))
+        oid = d.object_id or 0
+        row = DecisionRow(d, f"#{oid}")
+        if d.kind == Kind.VENUE and oid in venues:
+            row = DecisionRow(d, venues[oid].name, reverse("places:venue", args=[oid]))
+        elif d.kind == Kind.MEMBERSHIP and oid in memberships:
+            m = memberships[oid]
+            row = DecisionRow(d, f"{m.user} – {m.get_role_display()}")
+        elif d.kind == Kind.API_TOKEN and oid in tokens:
+            row = DecisionRow(d, tokens[oid].name)
+        elif d.kind == Kind.PEOPLE:
+            row = DecisionRow(d, _("%(count)s people") % {"count": people.get(d.old_unit_id, 0)})
+        elif d.kind == Kind.CASE:
+            row = DecisionRow(d, _("Case #%(id)s") % {"id": oid})
+        elif d.kind == Kind.CASE_REQUEST:
+            row = DecisionRow(d, _("Case request #%(id)s") % {"id": oid})
+        group.rows.append(row)
+    return list(groups.values())

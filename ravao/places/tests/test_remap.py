@@ -7,6 +7,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from ravao.accounts.models import Membership, Role, User
@@ -50,7 +51,7 @@ def counts() -> dict[str, int]:
     }
 
 
-class RemapTests(TestCase):
+class RemapFixture(TestCase):
     venues: dict[int, Venue]
     person_lq: Person
     person_hb: Person
@@ -122,6 +123,8 @@ class RemapTests(TestCase):
         call_command("remap_units", "--from", "2021", "--to", "2025", *args, stdout=out)
         return out.getvalue()
 
+
+class RemapTests(RemapFixture):
     def test_the_converter_maps_thach_that(self) -> None:
         plan = build_plan(province_codes=["01"])
         self.assertEqual(plan.moves[unit(LIEN_QUAN).pk], new_ward("Xã Thạch Thất").pk)
@@ -249,3 +252,88 @@ class RemapTests(TestCase):
             self.remap("--province", "x1")
         with self.assertRaises(CommandError):
             self.remap("--batch-size", "0")
+
+
+class DecisionViewTests(RemapFixture):
+    """The page where an administrator decides the queue (issue 14, item 4)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.remap()
+        self.url = reverse("places:unit_decisions")
+        self.decide = reverse("places:unit_decide")
+        self.hoa_lac = new_ward("Xã Hòa Lạc")
+
+    def venue_decisions(self) -> list[int]:
+        return list(UnitSplitDecision.objects.filter(kind="venue").values_list("pk", flat=True))
+
+    def test_it_lists_the_queue_for_the_province_admin(self) -> None:
+        self.client.force_login(self.minh)
+        response = self.client.get(self.url)
+        self.assertContains(response, "Venue 2")
+        self.assertContains(response, "Venue 3")
+        self.assertContains(response, "Xã Hòa Lạc")
+        self.assertContains(response, "Dan")  # the district admin's own role waits for a decision
+
+    def test_the_old_district_admin_sees_the_district_queue(self) -> None:
+        self.client.force_login(self.dan)
+        self.assertContains(self.client.get(self.url), "Venue 2")
+
+    def test_it_moves_one_venue_then_the_rest_in_bulk(self) -> None:
+        self.client.force_login(self.minh)
+        first, second = self.venue_decisions()
+        response = self.client.post(self.decide, {"decision": [first], "unit": self.hoa_lac.pk})
+        self.assertRedirects(response, self.url)
+        self.assertEqual(Venue.objects.filter(commune=self.hoa_lac).count(), 1)
+        ha_bang = new_ward("Xã Hạ Bằng")
+        people = UnitSplitDecision.objects.get(kind="people").pk
+        self.client.post(self.decide, {"decision": [second, people], "unit": ha_bang.pk})
+        self.assertEqual(Venue.objects.filter(commune=unit(HA_BANG)).count(), 0)
+        self.assertEqual(Person.objects.get(pk=self.person_hb.pk).commune, ha_bang)
+        self.assertEqual(AuditEvent.objects.filter(action="unit_split_decided").count(), 3)
+        self.assertNotContains(self.client.get(self.url), "Venue 2")
+
+    def test_a_retried_request_changes_nothing(self) -> None:
+        self.client.force_login(self.minh)
+        data = {"decision": self.venue_decisions()[:1], "unit": self.hoa_lac.pk}
+        self.client.post(self.decide, data)
+        self.client.post(self.decide, data)
+        self.assertEqual(AuditEvent.objects.filter(action="unit_split_decided").count(), 1)
+
+    def test_anonymous_is_sent_to_login(self) -> None:
+        self.assertEqual(self.client.get(self.url).status_code, 302)
+        response = self.client.post(
+            self.decide, {"decision": self.venue_decisions(), "unit": self.hoa_lac.pk}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(UnitSplitDecision.objects.filter(decided_at__isnull=False).exists())
+
+    def test_it_refuses_other_roles(self) -> None:
+        self.client.force_login(self.carol)  # a commune official (now of Xã Thạch Thất)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+        response = self.client.post(
+            self.decide, {"decision": self.venue_decisions(), "unit": self.hoa_lac.pk}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(UnitSplitDecision.objects.filter(decided_at__isnull=False).exists())
+
+    def test_wrong_method(self) -> None:
+        self.client.force_login(self.minh)
+        self.assertEqual(self.client.get(self.decide).status_code, 405)
+        self.assertEqual(self.client.post(self.url).status_code, 405)
+
+    def test_bad_input_gets_a_message(self) -> None:
+        self.client.force_login(self.minh)
+        first = self.venue_decisions()[0]
+        for data in (
+            {},
+            {"decision": ["x"], "unit": self.hoa_lac.pk},
+            {"decision": [first], "unit": "abc"},
+            {"decision": [first], "unit": 999999},
+            {"decision": [first], "unit": new_ward("Xã Thạch Thất").pk},  # not a candidate
+        ):
+            response = self.client.post(self.decide, data, follow=True)
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(len(list(response.context["messages"])), 1)
+        self.assertEqual(self.client.post(self.decide, {"decision": [999999], "unit": 1}).status_code, 404)
+        self.assertFalse(UnitSplitDecision.objects.filter(decided_at__isnull=False).exists())
