@@ -90,3 +90,19 @@ def access_split_decision(user: User, decision_id: int) -> UnitSplitDecision:
     if decision is None:
         raise Http404
     return decision
+
+
+def may_choose(user: User, decision: UnitSplitDecision, unit: AdminUnit) -> bool:
+    """Whether `user` may place `decision` on `unit`. Deciding never widens one's own power: nobody decides
+    their own role, and a province-wide choice is for an administrator of that province only (a district
+    admin of the 2021 map places their district's venues and staff on wards, not on the province)."""
+    from ravao.accounts.access import administers
+    from ravao.accounts.models import Membership
+
+    if decision.kind == UnitSplitDecision.Kind.MEMBERSHIP and (
+        Membership.objects.filter(pk=decision.object_id or 0, user=user).exists()
+    ):
+        return False
+    if unit.level == AdminUnit.Level.PROVINCE:
+        return administers(user, unit)
+    return administers(user, unit) or administers(user, decision.old_unit)

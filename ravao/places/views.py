@@ -23,6 +23,7 @@ from ravao.places.access import (
     access_unit,
     access_venue,
     access_venue_as_official,
+    may_choose,
     split_decisions_in_scope,
 )
 from ravao.places.forms import AreaForm, InviteForm, ShiftForm, VenueForm
@@ -310,6 +311,9 @@ def unit_decide(request: HttpRequest) -> HttpResponse:
         return redirect("places:unit_decisions")
     done, refused = 0, 0
     for decision in decisions:
+        if not may_choose(user, decision, unit):
+            refused += 1
+            continue
         try:
             split_decision_decide(decision=decision, unit=unit, acting_user=user, request=request)
             done += 1
@@ -320,7 +324,10 @@ def unit_decide(request: HttpRequest) -> HttpResponse:
     if refused:
         messages.error(
             request,
-            _("%(count)s not moved: the unit is not one of their choices, or they were already decided.")
+            _(
+                "%(count)s not moved: the unit is not one of their choices, they were already decided, "
+                "or the choice is not yours to make."
+            )
             % {"count": refused},
         )
     return redirect("places:unit_decisions")

@@ -337,3 +337,26 @@ class DecisionViewTests(RemapFixture):
             self.assertEqual(len(list(response.context["messages"])), 1)
         self.assertEqual(self.client.post(self.decide, {"decision": [999999], "unit": 1}).status_code, 404)
         self.assertFalse(UnitSplitDecision.objects.filter(decided_at__isnull=False).exists())
+
+    def test_a_district_admin_cannot_promote_themself_to_the_province(self) -> None:
+        """A district admin may place the venues of their old district on new wards, but not make their own
+        role (or anyone's) a province-wide one: only an administrator of the 2025 province may choose it."""
+        own = UnitSplitDecision.objects.get(kind="membership", object_id=self.dan_membership.pk)
+        province = unit("v2025-01")
+        self.client.force_login(self.dan)
+        self.client.post(self.decide, {"decision": [own.pk], "unit": province.pk})
+        self.assertFalse(Membership.objects.filter(user=self.dan, unit=province).exists())
+        hoa = UnitSplitDecision.objects.get(kind="membership", object_id=self.hoa_membership.pk)
+        self.client.post(self.decide, {"decision": [hoa.pk], "unit": self.hoa_lac.pk})
+        self.assertEqual(Membership.objects.get(pk=self.hoa_membership.pk).unit, self.hoa_lac)
+        # The 2025 province's administrator may.
+        self.client.force_login(self.minh)
+        self.client.post(self.decide, {"decision": [own.pk], "unit": province.pk})
+        self.assertTrue(Membership.objects.filter(user=self.dan, unit=province).exists())
+
+    def test_nobody_decides_their_own_role(self) -> None:
+        membership_grant(user=self.hoa, role=Role.DISTRICT_ADMIN, unit=unit("v2025-01"))
+        own = UnitSplitDecision.objects.get(kind="membership", object_id=self.hoa_membership.pk)
+        self.client.force_login(self.hoa)
+        self.client.post(self.decide, {"decision": [own.pk], "unit": self.hoa_lac.pk})
+        self.assertEqual(Membership.objects.get(pk=self.hoa_membership.pk).unit, unit(HA_BANG))
