@@ -57,6 +57,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "units": user_units(user, roles=OFFICIAL_ROLES),
         "roles": user_roles(user),
     }
+    if Role.DISTRICT_ADMIN in context["roles"]:
+        # After `remap_units`: what the move to the 2025 map left for an administrator to decide.
+        context["open_decisions"] = split_decisions_in_scope(user).filter(decided_at__isnull=True).count()
     return render(request, "places/dashboard.html", context)
 
 

@@ -275,6 +275,12 @@ class DecisionViewTests(RemapFixture):
         self.assertContains(response, "Xã Hòa Lạc")
         self.assertContains(response, "Dan")  # the district admin's own role waits for a decision
 
+    def test_the_dashboard_points_administrators_to_the_queue(self) -> None:
+        self.client.force_login(self.minh)
+        self.assertContains(self.client.get(reverse("places:dashboard")), self.url)
+        self.client.force_login(self.carol)
+        self.assertNotContains(self.client.get(reverse("places:dashboard")), self.url)
+
     def test_the_old_district_admin_sees_the_district_queue(self) -> None:
         self.client.force_login(self.dan)
         self.assertContains(self.client.get(self.url), "Venue 2")
