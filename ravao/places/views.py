@@ -52,12 +52,12 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    context = {
+    context: dict[str, object] = {
         "venues": venues_served_by(user).select_related("commune").order_by("name"),
         "units": user_units(user, roles=OFFICIAL_ROLES),
         "roles": user_roles(user),
     }
-    if Role.DISTRICT_ADMIN in context["roles"]:
+    if Role.DISTRICT_ADMIN in user_roles(user):
         # After `remap_units`: what the move to the 2025 map left for an administrator to decide.
         context["open_decisions"] = split_decisions_in_scope(user).filter(decided_at__isnull=True).count()
     return render(request, "places/dashboard.html", context)
