@@ -19,6 +19,12 @@ def new_qr_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
+class AdminUnitQuerySet(models.QuerySet["AdminUnit"]):
+    def active(self) -> "AdminUnitQuerySet":
+        """Units in force, not retired by `ravao remap_units`: forms offer only these; history keeps all."""
+        return self.filter(retired_at__isnull=True)
+
+
 class AdminUnit(models.Model):
     """A node of the administrative tree. Levels are data so that the 2021 three-level map (province →
     district → commune) and the 2025 two-level map (province → commune) both fit."""
@@ -38,6 +44,11 @@ class AdminUnit(models.Model):
     )
     # Materialised path ("01/276/09955/") so "every unit under this district" is one indexed prefix query.
     path = models.CharField(max_length=120, db_index=True)
+    # Set by `ravao remap_units` when the unit's territory has moved to the 2025 map: the unit is kept (cases,
+    # audit rows and roll-ups still name it) but no longer offered in forms (`AdminUnit.objects.active()`).
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    objects = AdminUnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]
@@ -156,3 +167,53 @@ class Shift(models.Model):
         if self.starts_at < self.ends_at:
             return self.starts_at <= moment < self.ends_at
         return moment >= self.starts_at or moment < self.ends_at  # crosses midnight
+
+
+class UnitSplitDecision(models.Model):
+    """Something `ravao remap_units` could not move by itself, waiting for an administrator's choice.
+
+    Two cases: an old commune split between several 2025 wards (the converter lists the candidates; its
+    "default" ward is shown as a suggestion, never applied), and an object on an old district (the 2025
+    map has none; a district administrator does not become a province administrator unless chosen). Until
+    decided the object keeps its old unit. One row per object; for people one row per old commune (the
+    persons of that commune, decided in bulk: a person may also pick their ward in their own profile).
+    """
+
+    class Kind(models.TextChoices):
+        VENUE = "venue", _("Venue")
+        PEOPLE = "people", _("People of the commune")
+        MEMBERSHIP = "membership", _("Official's role")
+        CASE = "case", _("Case")
+        CASE_REQUEST = "case_request", _("Case request")
+        API_TOKEN = "api_token", _("API token")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    old_unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    # The id of the venue, membership, case, request or token; NULL for the people of `old_unit`.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    candidates = models.ManyToManyField(AdminUnit, related_name="+")
+    suggested = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_unit__path", "kind", "object_id"]
+        constraints = [
+            # A second run of the command queues nothing twice.
+            models.UniqueConstraint(fields=["kind", "old_unit", "object_id"], name="split_decision_unique"),
+            models.UniqueConstraint(
+                fields=["kind", "old_unit"],
+                condition=Q(object_id__isnull=True),
+                name="split_decision_unique_group",
+            ),
+        ]
+        indexes = [models.Index(fields=["decided_at", "old_unit"], name="split_decision_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id or ''} on {self.old_unit_id}"

@@ -107,9 +107,7 @@ def area_delete(*, area: Area, by: User | None = None) -> None:
 
 
 @transaction.atomic
-def shift_create(
-    *, venue: Venue, name: str, starts_at: time, ends_at: time, by: User | None = None
-) -> Shift:
+def shift_create(*, venue: Venue, name: str, starts_at: time, ends_at: time, by: User | None = None) -> Shift:
     shift = Shift.objects.create(venue=venue, name=nfc(name), starts_at=starts_at, ends_at=ends_at)
     _audit(by, "shift.create", venue, shift=shift.pk)
     return shift

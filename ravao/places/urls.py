@@ -17,6 +17,8 @@ urlpatterns = [
     path("venues/<int:venue_id>/poster.<str:fmt>", views.poster, name="poster"),
     path("venues/<int:venue_id>/invite/", views.invite, name="invite"),
     path("venues/<int:venue_id>/status/", views.venue_status, name="venue_status"),
+    path("units/decisions/", views.unit_decisions, name="unit_decisions"),
+    path("units/decisions/decide/", views.unit_decide, name="unit_decide"),
     path("units/<int:unit_id>/", views.unit_venues, name="unit_venues"),
     path("units/<int:unit_id>/posters.pdf", views.unit_posters, name="unit_posters"),
 ]

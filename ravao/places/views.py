@@ -19,12 +19,15 @@ from ravao.lib.qr import checkin_url, qr_png, qr_svg
 from ravao.places.access import (
     OFFICIAL_ROLES,
     access_area,
+    access_split_decision,
     access_unit,
     access_venue,
     access_venue_as_official,
+    may_choose,
+    split_decisions_in_scope,
 )
 from ravao.places.forms import AreaForm, InviteForm, ShiftForm, VenueForm
-from ravao.places.models import Shift, Venue
+from ravao.places.models import AdminUnit, Shift, Venue
 from ravao.places.posters import commune_posters_pdf, venue_poster_pdf
 from ravao.places.selectors import venue_areas
 from ravao.places.services import (
@@ -49,11 +52,14 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    context = {
+    context: dict[str, object] = {
         "venues": venues_served_by(user).select_related("commune").order_by("name"),
         "units": user_units(user, roles=OFFICIAL_ROLES),
         "roles": user_roles(user),
     }
+    if Role.DISTRICT_ADMIN in user_roles(user):
+        # After `remap_units`: what the move to the 2025 map left for an administrator to decide.
+        context["open_decisions"] = split_decisions_in_scope(user).filter(decided_at__isnull=True).count()
     return render(request, "places/dashboard.html", context)
 
 
@@ -265,3 +271,66 @@ def unit_posters(request: HttpRequest, unit_id: int) -> HttpResponse:
         messages.info(request, _("No active venue to print a poster for."))
         return redirect("places:unit_venues", unit_id=unit.pk)
     return _download(commune_posters_pdf(venues), "application/pdf", f"posters-{slugify(unit.name)}.pdf")
+
+
+@login_required
+@require_GET
+def unit_decisions(request: HttpRequest) -> HttpResponse:
+    """The remap queue (issue 14): venues, people, roles, cases and tokens the 2021 → 2025 move could not
+    place by itself (split communes, old districts), for a province or district administrator."""
+    from ravao.places.remap import split_decision_groups
+
+    user = _user(request)
+    if Role.DISTRICT_ADMIN not in user_roles(user):
+        raise Http404
+    decisions = split_decisions_in_scope(user)
+    return render(
+        request,
+        "places/unit_decisions.html",
+        {
+            "groups": split_decision_groups(decisions),
+            "decided": decisions.filter(decided_at__isnull=False).count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def unit_decide(request: HttpRequest) -> HttpResponse:
+    """Place the ticked queued objects on the chosen unit: one object or many at once, each decision its own
+    transaction and audit row. Any id outside the user's scope refuses the whole request (404)."""
+    from ravao.places.remap import DecisionError, split_decision_decide
+
+    user = _user(request)
+    raw_ids = request.POST.getlist("decision")
+    raw_unit = request.POST.get("unit", "")
+    if not raw_ids or not all(v.isdigit() for v in raw_ids) or not raw_unit.isdigit():
+        messages.error(request, _("Tick at least one line and choose a unit."))
+        return redirect("places:unit_decisions")
+    decisions = [access_split_decision(user, int(v)) for v in dict.fromkeys(raw_ids)]
+    unit = AdminUnit.objects.filter(pk=int(raw_unit)).first()
+    if unit is None:
+        messages.error(request, _("Tick at least one line and choose a unit."))
+        return redirect("places:unit_decisions")
+    done, refused = 0, 0
+    for decision in decisions:
+        if not may_choose(user, decision, unit):
+            refused += 1
+            continue
+        try:
+            split_decision_decide(decision=decision, unit=unit, acting_user=user, request=request)
+            done += 1
+        except DecisionError:
+            refused += 1
+    if done:
+        messages.success(request, _("%(count)s moved to %(unit)s.") % {"count": done, "unit": unit.name})
+    if refused:
+        messages.error(
+            request,
+            _(
+                "%(count)s not moved: the unit is not one of their choices, they were already decided, "
+                "or the choice is not yours to make."
+            )
+            % {"count": refused},
+        )
+    return redirect("places:unit_decisions")

@@ -104,6 +104,9 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "places:venue_status": (POST_ONLY_LOGIN, VENUE_A),
     "places:unit_venues": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     "places:unit_posters": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    # The remap queue (issue 14): district/province admins only; a POST-only bulk decision.
+    "places:unit_decisions": (DISTRICT_ADMIN, NONE),
+    "places:unit_decide": (POST_ONLY_LOGIN, NONE),
     # Audit
     "privacy:audit_log": (DISTRICT_ADMIN, NONE),
     # API tokens: the district administrator's page; other roles get a 404.
