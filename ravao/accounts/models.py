@@ -19,8 +19,12 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    DISTRICT_ADMIN = "district_admin", _("District administrator")
-    COMMUNE_OFFICIAL = "commune_official", _("Commune official")
+    """Internal keys, stored in memberships, tokens and audit rows: they keep their names. The labels here
+    are level-neutral; where the unit is known, people read `accounts.selectors.role_label(role, unit)`
+    ("Quản trị viên cấp tỉnh", "Cán bộ phường"), named by the unit the role is held over."""
+
+    DISTRICT_ADMIN = "district_admin", _("Administrator")
+    COMMUNE_OFFICIAL = "commune_official", _("Commune or ward official")
     HEALTH_OFFICER = "health_officer", _("Health officer")
     VENUE_MANAGER = "venue_manager", _("Venue manager")
     VENUE_STAFF = "venue_staff", _("Venue staff")
