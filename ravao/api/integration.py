@@ -66,7 +66,7 @@ def _audit(request: HttpRequest, action: str, **details: Any) -> None:
         action=action,
         request=request,
         role=token.role,
-        office=token.unit.name,
+        unit=token.unit,
         obj=token,
         details={"token": token.prefix, **details},
     )
@@ -249,7 +249,7 @@ def import_checkins(request: HttpRequest, payload: ImportIn) -> Status[dict[str,
         actor=None,
         action="api.import_person",
         role=token.role,
-        office=token.unit.name,
+        unit=token.unit,
         request=request,
         entries=[
             (person.pk, token, {"token": token.prefix, "system": token.name})
@@ -501,7 +501,7 @@ def case_contact_list(
         reason=f"case:{case.pk}",
         request=request,
         role=token.role,
-        office=token.unit.name,
+        unit=token.unit,
     )
     rows = []
     for c in page:

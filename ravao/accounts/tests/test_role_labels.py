@@ -35,12 +35,12 @@ VI = {
         "Cán bộ đặc khu",
     ],
     Role.HEALTH_OFFICER: [
-        "Cán bộ Sở Y tế",
-        "Cán bộ Trung tâm Y tế",
-        "Cán bộ Trạm Y tế xã",
-        "Cán bộ Trạm Y tế phường",
-        "Cán bộ Trạm Y tế thị trấn",
-        "Cán bộ Trạm Y tế đặc khu",
+        "Cán bộ y tế tỉnh",
+        "Cán bộ y tế huyện",
+        "Cán bộ y tế xã",
+        "Cán bộ y tế phường",
+        "Cán bộ y tế thị trấn",
+        "Cán bộ y tế đặc khu",
     ],
 }
 
