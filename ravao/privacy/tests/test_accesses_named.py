@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from ravao.accounts.models import Role
+from ravao.places.models import AdminUnit
 from ravao.privacy.models import AuditEvent
 from ravao.privacy.selectors import person_accesses
 from ravao.privacy.services import audit_record, audit_record_daily
-from ravao.places.models import AdminUnit
 from ravao.test import RavaoTestCase
 
 
@@ -33,12 +33,17 @@ class TwoLevelAccessesTests(RavaoTestCase):
     def test_the_citizen_reads_the_office_by_name(self) -> None:
         """Issue 14, finding 1: a province admin showed as "Quản trị viên cấp huyện", with no office named."""
         audit_record(
-            actor=self.province_admin, action="audit.person_filter", person_id=self.visitor.pk,
+            actor=self.province_admin,
+            action="audit.person_filter",
+            person_id=self.visitor.pk,
             role=Role.DISTRICT_ADMIN,
         )
         audit_record_daily(
-            actor=self.ward_officer, action="tracing.contact_view", scope="case:1",
-            entries=[(self.visitor.pk, None, {"generation": 1})], role=Role.HEALTH_OFFICER,
+            actor=self.ward_officer,
+            action="tracing.contact_view",
+            scope="case:1",
+            entries=[(self.visitor.pk, None, {"generation": 1})],
+            role=Role.HEALTH_OFFICER,
         )
         response = self.device_client().get(reverse("people:me"))
         self.assertContains(response, "Quản trị viên cấp tỉnh của UBND Thành phố Hà Nội")
@@ -48,9 +53,7 @@ class TwoLevelAccessesTests(RavaoTestCase):
     def test_the_row_keeps_the_office_name_and_the_kind_of_unit(self) -> None:
         with translation.override("en"):  # the office's name is stored in Vietnamese whatever the language
             event = audit_record(actor=self.ward_officer, action="case.view", role=Role.HEALTH_OFFICER)
-        self.assertEqual(
-            (event.actor_office, event.actor_unit_kind), ("Trạm Y tế Phường Hoàn Kiếm", "ward")
-        )
+        self.assertEqual((event.actor_office, event.actor_unit_kind), ("Trạm Y tế Phường Hoàn Kiếm", "ward"))
         with translation.override("en"):
             event.person_id = self.visitor.pk
             event.save()
@@ -59,8 +62,12 @@ class TwoLevelAccessesTests(RavaoTestCase):
 
     def test_an_event_before_the_kind_was_kept_reads_level_neutral(self) -> None:
         AuditEvent.objects.create(
-            at=self.minutes_ago(5), actor=self.province_admin, actor_role=Role.DISTRICT_ADMIN,
-            actor_office="Thành phố Hà Nội", action="case.view", person_id=self.visitor.pk,
+            at=self.minutes_ago(5),
+            actor=self.province_admin,
+            actor_role=Role.DISTRICT_ADMIN,
+            actor_office="Thành phố Hà Nội",
+            action="case.view",
+            person_id=self.visitor.pk,
         )
         with translation.override("vi"):
             [line] = person_accesses(self.visitor.pk)

@@ -350,7 +350,9 @@ class ContactAuditTests(PurposeTestCase):
         # The F1's own page, in Vietnamese (the default) and in English.
         page = self.device_client(coworker_device).get("/me/")
         today = timezone.localdate().strftime("%d/%m/%Y")
-        self.assertContains(page, "Cán bộ y tế huyện của Trung tâm Y tế Huyện Thạch Thất đã xem thông tin của bạn")
+        self.assertContains(
+            page, "Cán bộ y tế huyện của Trung tâm Y tế Huyện Thạch Thất đã xem thông tin của bạn"
+        )
         self.assertContains(page, "vì bạn là người tiếp xúc (F1) của một ca bệnh")
         self.assertContains(page, today)
         english = self.device_client(coworker_device)
@@ -358,9 +360,13 @@ class ContactAuditTests(PurposeTestCase):
         page = english.get("/me/")
         self.assertContains(
             page,
-            "District health officer of Trung tâm Y tế Huyện Thạch Thất viewed your data because you are a contact (F1) of a case",
+            "District health officer of Trung tâm Y tế Huyện Thạch Thất viewed your data because you are"
+            " a contact (F1) of a case",
         )
-        self.assertContains(page, "District health officer of Trung tâm Y tế Huyện Thạch Thất exported your data in a contact list")
+        self.assertContains(
+            page,
+            "District health officer of Trung tâm Y tế Huyện Thạch Thất exported your data in a contact list",
+        )
         self.assertNotContains(page, "No official has accessed your data")
         self.assertNotContains(page, "Nguyễn Văn An")  # never who the case is
 
