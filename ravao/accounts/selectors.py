@@ -165,3 +165,10 @@ def office_name(unit: AdminUnit, role: str = "") -> str:
             return _("Health centre of %(unit)s") % {"unit": unit.name}
         return _("Health station of %(unit)s") % {"unit": unit.name}
     return _("People's Committee of %(unit)s") % {"unit": unit.name}
+
+
+def user_unit_memberships(user: User) -> QuerySet[Membership]:
+    """The user's roles over units, highest unit first, for "who I am here" on the dashboard."""
+    return (
+        Membership.objects.filter(user=user, unit__isnull=False).select_related("unit").order_by("unit__path")
+    )

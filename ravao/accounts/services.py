@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ravao.accounts import conf
 from ravao.accounts.models import UNIT_ROLES, Invitation, Membership, PasswordResetCode, Role, User
+from ravao.accounts.selectors import unit_kind
 from ravao.lib.phone import normalise_phone
 from ravao.lib.text import nfc
 from ravao.places.models import AdminUnit, Venue
@@ -95,7 +96,14 @@ def role_fits_unit(role: str, unit: AdminUnit) -> bool:
 
 def _staffing_details(unit: AdminUnit, **more: Any) -> dict[str, Any]:
     # The unit's path lets a district's staff page list the history of its communes (one prefix filter).
-    return {"unit": unit.pk, "unit_name": unit.name, "unit_path": unit.path, **more}
+    # The kind names the roles by the unit's level in the history ("Quản trị viên cấp tỉnh").
+    return {
+        "unit": unit.pk,
+        "unit_name": unit.name,
+        "unit_path": unit.path,
+        "unit_kind": unit_kind(unit),
+        **more,
+    }
 
 
 @transaction.atomic

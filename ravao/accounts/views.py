@@ -45,6 +45,7 @@ from ravao.accounts.models import Membership, Role, User
 from ravao.accounts.notify import send_email, send_sms
 from ravao.accounts.selectors import (
     invitation_by_token,
+    role_label,
     unit_pending_invitations,
     unit_staff,
     unit_staffing_history,
@@ -535,7 +536,7 @@ def _staff_page(
     rows = [
         {
             "membership": m,
-            "roles": [(r.value, r.label) for r in Role if r in grantable_roles(user, m.unit)]  # type: ignore[arg-type]
+            "roles": [(r.value, role_label(r, m.unit)) for r in Role if r in grantable_roles(user, m.unit)]  # type: ignore[arg-type]
             if m.user_id != user.pk and m.role in grantable_roles(user, m.unit)  # type: ignore[arg-type]
             else [],
             "may_reset_2fa": administers(user, m.unit) and m.user_id != user.pk,  # type: ignore[arg-type]
@@ -555,8 +556,10 @@ def _staff_page(
     return render(request, "accounts/staff.html", context, status=status)
 
 
-def _role_label(value: Any) -> str:
-    return str(Role(value).label) if value in Role.values else str(value or "")
+def _role_label(value: Any, kind: Any = "") -> str:
+    """A role of a staffing event, named by the kind of unit kept in its details (level-neutral on rows
+    written before the kind was kept)."""
+    return role_label(str(value or ""), str(kind or ""))
 
 
 def _history_line(event: AuditEvent) -> dict[str, Any]:
@@ -576,8 +579,8 @@ def _history_line(event: AuditEvent) -> dict[str, Any]:
         "text": what
         % {
             "member": details.get("member_name", ""),
-            "role": _role_label(details.get("role")),
-            "previous": _role_label(details.get("previous_role")),
+            "role": _role_label(details.get("role"), details.get("unit_kind")),
+            "previous": _role_label(details.get("previous_role"), details.get("unit_kind")),
             "unit": details.get("unit_name", ""),
         },
     }
@@ -620,7 +623,7 @@ def staff_invite_official(request: HttpRequest, unit_id: int) -> HttpResponse:
                 )
                 % {
                     "inviter": user,
-                    "role": invitation.get_role_display(),
+                    "role": role_label(invitation.role, target),
                     "unit": target.name,
                     "days": conf.INVITATION_DAYS,
                     "link": link,
@@ -654,7 +657,7 @@ def staff_change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     user = _user(request)
     membership = access_membership(user, membership_id)
     unit = _membership_unit(membership)
-    roles = [(r.value, r.label) for r in Role if r in grantable_roles(user, unit)]
+    roles = [(r.value, role_label(r, unit)) for r in Role if r in grantable_roles(user, unit)]
     form = MembershipRoleForm(request.POST, roles=roles)
     error = ""
     if form.is_valid():

@@ -1,0 +1,71 @@
+"""The pages that show a role name it by the unit it is held over (issue 14, item 1)."""
+
+from django.urls import reverse
+from django.utils import translation
+
+from ravao.accounts.models import Role
+from ravao.places.models import AdminUnit
+from ravao.privacy.services import audit_record
+from ravao.test import RavaoTestCase
+
+
+class RolePagesTests(RavaoTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.province = AdminUnit.objects.create(
+            code="v2025-01", name="Thành phố Hà Nội", unit_type="Thành phố", level="province", path="2025/01/"
+        )
+        cls.ward = AdminUnit.objects.create(
+            code="v2025-00070",
+            name="Phường Hoàn Kiếm",
+            unit_type="Phường",
+            level="commune",
+            parent=cls.province,
+            path="2025/01/00070/",
+        )
+        cls.phan = cls.make_user("0900000101", "Phan", Role.DISTRICT_ADMIN, unit=cls.province)
+        cls.vy = cls.make_user("0900000102", "Vy", Role.COMMUNE_OFFICIAL, unit=cls.ward)
+
+    def test_the_dashboard_names_the_role_and_the_office(self) -> None:
+        """Issue 14, finding 1: nothing named the office; a province admin was a "district administrator"."""
+        self.login(self.phan)
+        with translation.override("vi"):
+            page = self.client.get(reverse("places:dashboard"), HTTP_ACCEPT_LANGUAGE="vi")
+        self.assertContains(page, "Quản trị viên cấp tỉnh · UBND Thành phố Hà Nội")
+        self.login(self.vy)
+        page = self.client.get(reverse("places:dashboard"))
+        self.assertContains(page, "Cán bộ phường · UBND Phường Hoàn Kiếm")
+
+    def test_the_staff_page_names_each_role_by_its_unit(self) -> None:
+        self.login(self.phan)
+        page = self.client.get(reverse("accounts:staff", args=[self.province.pk]))
+        self.assertContains(page, "Quản trị viên cấp tỉnh")
+        self.assertContains(page, "Cán bộ phường")
+        self.assertNotContains(page, "cấp huyện")
+        # The 2021 tree keeps its district.
+        self.login(self.dan)
+        page = self.client.get(reverse("accounts:staff", args=[self.units["district"].pk]))
+        self.assertContains(page, "Quản trị viên cấp huyện")
+        self.assertContains(page, "Cán bộ y tế huyện")
+        self.assertContains(page, "Trung tâm Y tế Huyện Thạch Thất")
+
+    def test_the_staffing_history_names_the_role_by_its_unit(self) -> None:
+        self.login(self.phan)
+        self.client.post(
+            reverse("accounts:staff_invite", args=[self.province.pk]),
+            {
+                "full_name": "Lê Văn Phường",
+                "login": "0977 123 456",
+                "role": Role.COMMUNE_OFFICIAL,
+                "unit": self.ward.pk,
+            },
+        )
+        page = self.client.get(reverse("accounts:staff", args=[self.province.pk]))
+        self.assertContains(page, "Cán bộ phường của Phường Hoàn Kiếm")
+
+    def test_the_audit_log_names_the_role_and_office(self) -> None:
+        audit_record(actor=self.phan, action="case.view", role=Role.DISTRICT_ADMIN)
+        self.login(self.phan)
+        page = self.client.get(reverse("privacy:audit_log"))
+        self.assertContains(page, "Quản trị viên cấp tỉnh · UBND Thành phố Hà Nội")
