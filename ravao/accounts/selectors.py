@@ -164,7 +164,7 @@ def office_name(unit: AdminUnit, role: str = "") -> str:
         if kind == "district":
             return _("Health centre of %(unit)s") % {"unit": unit.name}
         return _("Health station of %(unit)s") % {"unit": unit.name}
-    return _("People's Committee of %(unit)s") % {"unit": unit.name}
+    return _("%(unit)s People's Committee") % {"unit": unit.name}
 
 
 def user_unit_memberships(user: User) -> QuerySet[Membership]:

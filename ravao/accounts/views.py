@@ -62,7 +62,7 @@ from ravao.accounts.services import (
 )
 from ravao.places.models import AdminUnit
 from ravao.privacy.models import AuditEvent
-from ravao.privacy.services import audit_record
+from ravao.privacy.services import actor_office, audit_record
 from ravao.security.otp import (
     PENDING_KEY,
     confirmed_device,
@@ -109,12 +109,12 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         if user.second_factor_reset_at is not None:
-            # Told once, at the first login after a district admin reset the second factor.
+            # Told once, at the first login after an administrator reset the second factor.
             messages.warning(
                 self.request,
                 _(
-                    "Your district administrator reset your two-factor login on %(date)s. "
-                    "Set it up again; if you did not ask for this, call the district office."
+                    "Your administrator reset your two-factor login on %(date)s. "
+                    "Set it up again; if you did not ask for this, tell your administrator at once."
                 )
                 % {"date": timezone.localtime(user.second_factor_reset_at).strftime("%d/%m/%Y %H:%M")},
             )
@@ -662,7 +662,7 @@ def staff_change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     error = ""
     if form.is_valid():
         if membership.user_id == user.pk:
-            error = _("You cannot change your own role; ask another district administrator.")
+            error = _("You cannot change your own role; ask another administrator.")
         else:
             try:
                 membership_change_role(
@@ -686,7 +686,7 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     unit = _membership_unit(membership)
     if membership.user_id == user.pk:
         # Nobody locks themselves (and maybe the whole district) out by a click.
-        error = _("You cannot remove your own role; ask another district administrator.")
+        error = _("You cannot remove your own role; ask another administrator.")
         return _staff_page(request, unit, error=error, status=400)
     membership_remove(membership=membership, acting_user=user)
     messages.success(
@@ -698,7 +698,8 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_reset_2fa(request: HttpRequest, membership_id: int) -> HttpResponse:
-    """A district admin resets an official's second factor (a lost phone); the official is told."""
+    """An administrator resets an official's second factor (a lost phone); the official is told, with the
+    administrator's office by name to call if they did not ask for it."""
     user = _user(request)
     membership = access_membership(user, membership_id, admin_only=True)
     unit = _membership_unit(membership)
@@ -710,8 +711,8 @@ def staff_reset_2fa(request: HttpRequest, membership_id: int) -> HttpResponse:
     second_factor_reset(user=member, acting_user=user)
     text = _(
         "ravao: your two-factor login was reset by %(admin)s. Set it up again at your next login. "
-        "If you did not ask for this, call the district office."
-    ) % {"admin": user}
+        "If you did not ask for this, call %(office)s."
+    ) % {"admin": user, "office": actor_office(user, Role.DISTRICT_ADMIN)[0] or _("your administrator")}
     if member.email:
         send_email(to=member.email, subject=_("Your two-factor login was reset"), body=text)
     if member.phone:

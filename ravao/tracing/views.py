@@ -232,7 +232,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             request,
             _(
                 "Request sent. The person is outside your jurisdiction for this window: an officer of"
-                " their unit or the district administrator will decide."
+                " their unit or an administrator above it will decide."
             ),
         )
         return redirect("tracing:requests")

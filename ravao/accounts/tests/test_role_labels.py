@@ -84,7 +84,7 @@ class OfficeNameTests(SimpleTestCase):
             self.assertEqual(office_name(WARD, Role.COMMUNE_OFFICIAL), "UBND Phường Hoàn Kiếm")
             self.assertEqual(office_name(DISTRICT), "UBND Huyện Thạch Thất")
         with translation.override("en"):
-            self.assertEqual(office_name(WARD), "People's Committee of Phường Hoàn Kiếm")
+            self.assertEqual(office_name(WARD), "Phường Hoàn Kiếm People's Committee")
 
     def test_it_names_the_health_office_of_each_level(self) -> None:
         with translation.override("vi"):
