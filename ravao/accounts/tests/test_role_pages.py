@@ -69,3 +69,23 @@ class RolePagesTests(RavaoTestCase):
         self.login(self.phan)
         page = self.client.get(reverse("privacy:audit_log"))
         self.assertContains(page, "Quản trị viên cấp tỉnh · UBND Thành phố Hà Nội")
+
+
+class DemoLoginsTests(RavaoTestCase):
+    def test_the_demo_prints_each_login_with_its_role_and_office(self) -> None:
+        """`ravao demo` printed "Huyện Thạch Thất" for every district login, whatever the map."""
+        from ravao.checkins.management.commands.demo import _role_and_office
+
+        with translation.override("vi"):
+            self.assertEqual(
+                _role_and_office(self.dan.username, Role.DISTRICT_ADMIN, "district"),
+                ("Quản trị viên cấp huyện", "UBND Huyện Thạch Thất"),
+            )
+            self.assertEqual(
+                _role_and_office(self.carol.username, Role.COMMUNE_OFFICIAL, "Xã Hạ Bằng"),
+                ("Cán bộ xã", "UBND Xã Hạ Bằng"),
+            )
+            self.assertEqual(
+                _role_and_office(self.alice.username, Role.VENUE_MANAGER, "?"),
+                ("Người quản lý địa điểm", "Công ty May Hạ Bằng"),
+            )
