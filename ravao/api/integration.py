@@ -1,8 +1,9 @@
-"""The integration API: other systems of a commune, a district's health office or a province, with a token.
+"""The integration API: other systems of a commune or ward, a health office or a province, with a token.
 
-A district administrator creates the token (`/manage/api-tokens/`): named, acting with one role over one
-administrative unit, expiring, revocable. Every call is audited with the token's prefix; what a call can reach
-is what an official of that role in that unit could reach on the pages.
+An administrator (role key `district_admin`) creates the token (`/manage/api-tokens/`): named, acting with
+one role over one administrative unit, expiring, revocable. Every call is audited with the token's prefix
+and the office of its unit by name; what a call can reach is what an official of that role in that unit
+could reach on the pages.
 """
 
 from datetime import date, datetime, time
