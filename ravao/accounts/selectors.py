@@ -26,7 +26,8 @@ def user_units(user: User, *, roles: tuple[str, ...]) -> QuerySet[AdminUnit]:
 
 
 def venues_in_scope_of(user: User, *, roles: tuple[str, ...]) -> QuerySet[Venue]:
-    """Venues under any unit the user serves with one of `roles` (a commune, or a whole district)."""
+    """Venues under any unit the user serves with one of `roles` (a commune or ward, or a whole province
+    or district)."""
     paths = list(user_units(user, roles=roles).values_list("path", flat=True))
     if not paths:
         return Venue.objects.none()
