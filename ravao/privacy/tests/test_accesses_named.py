@@ -72,3 +72,46 @@ class TwoLevelAccessesTests(RavaoTestCase):
         with translation.override("vi"):
             [line] = person_accesses(self.visitor.pk)
         self.assertTrue(line.text.startswith("Quản trị viên của Thành phố Hà Nội"), line.text)
+
+
+class BackfillTests(RavaoTestCase):
+    """The data migration `privacy.0004_audit_office_names_backfill` on rows written before it."""
+
+    def old_row(self, role: str, office: str) -> AuditEvent:
+        return AuditEvent.objects.create(
+            at=self.minutes_ago(5),
+            actor=self.hana,
+            actor_role=role,
+            actor_office=office,
+            action="case.view",
+            person_id=self.visitor.pk,
+        )
+
+    def test_old_rows_get_the_office_name_and_kind_and_memberships_stay(self) -> None:
+        from importlib import import_module
+
+        from django.apps import apps
+
+        from ravao.accounts.models import Membership
+
+        memberships = sorted(Membership.objects.values_list("user_id", "role", "unit_id", "venue_id"))
+        health = self.old_row(Role.HEALTH_OFFICER, "Huyện Thạch Thất")
+        official = self.old_row(Role.COMMUNE_OFFICIAL, "Xã Hạ Bằng")
+        gone = self.old_row(Role.DISTRICT_ADMIN, "Huyện Không Còn")  # a unit no longer loaded
+        venue = self.old_row(Role.VENUE_STAFF, "Công ty May Hạ Bằng")  # not a unit role: untouched
+        import_module("ravao.privacy.migrations.0004_audit_office_names_backfill").backfill(apps, None)
+        for row in (health, official, gone, venue):
+            row.refresh_from_db()
+        self.assertEqual(
+            (health.actor_office, health.actor_unit_kind), ("Trung tâm Y tế Huyện Thạch Thất", "district")
+        )
+        self.assertEqual((official.actor_office, official.actor_unit_kind), ("UBND Xã Hạ Bằng", "commune"))
+        self.assertEqual((gone.actor_office, gone.actor_unit_kind), ("Huyện Không Còn", ""))
+        self.assertEqual((venue.actor_office, venue.actor_unit_kind), ("Công ty May Hạ Bằng", ""))
+        with translation.override("vi"):
+            texts = [line.text for line in person_accesses(self.visitor.pk)]
+        self.assertIn("Cán bộ y tế huyện của Trung tâm Y tế Huyện Thạch Thất (Truy vết)", texts)
+        # The role keys were kept: memberships are exactly as they were.
+        self.assertEqual(
+            sorted(Membership.objects.values_list("user_id", "role", "unit_id", "venue_id")), memberships
+        )
