@@ -3,13 +3,18 @@
 from django.urls import reverse
 from django.utils import translation
 
-from ravao.accounts.models import Role
+from ravao.accounts.models import Role, User
 from ravao.places.models import AdminUnit
 from ravao.privacy.services import audit_record
 from ravao.test import RavaoTestCase
 
 
 class RolePagesTests(RavaoTestCase):
+    province: AdminUnit
+    ward: AdminUnit
+    phan: User
+    vy: User
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

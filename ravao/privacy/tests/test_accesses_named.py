@@ -4,7 +4,7 @@ office by name, on the two-level map (since 1 July 2025) as on the 2021 one (iss
 from django.urls import reverse
 from django.utils import translation
 
-from ravao.accounts.models import Role
+from ravao.accounts.models import Role, User
 from ravao.places.models import AdminUnit
 from ravao.privacy.models import AuditEvent
 from ravao.privacy.selectors import person_accesses
@@ -13,6 +13,9 @@ from ravao.test import RavaoTestCase
 
 
 class TwoLevelAccessesTests(RavaoTestCase):
+    province_admin: User
+    ward_officer: User
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
