@@ -75,6 +75,23 @@ class RolePagesTests(RavaoTestCase):
         page = self.client.get(reverse("privacy:audit_log"))
         self.assertContains(page, "Quản trị viên cấp tỉnh · UBND Thành phố Hà Nội")
 
+    def test_the_api_token_page_names_the_role_by_its_unit(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from ravao.security.services import api_token_create
+
+        api_token_create(
+            name="Hệ thống báo cáo",
+            role=Role.HEALTH_OFFICER,
+            unit=self.units["ha_bang"],
+            expires_at=timezone.now() + timedelta(days=30),
+            created_by=self.dan,
+        )
+        self.login(self.dan)
+        self.assertContains(self.client.get(reverse("security:api_tokens")), "Cán bộ y tế xã")
+
 
 class DemoLoginsTests(RavaoTestCase):
     def test_the_demo_prints_each_login_with_its_role_and_office(self) -> None:
