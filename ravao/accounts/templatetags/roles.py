@@ -12,7 +12,9 @@ register = template.Library()
 
 
 @register.filter
-def role_label(role: str, unit: AdminUnit | str | None = None) -> str:
+def role_label(role: str, scope: object = None) -> str:
+    """The role named by its unit; a venue (or nothing) as scope gives the role's own label."""
+    unit = scope if isinstance(scope, AdminUnit | str) else None
     return selectors.role_label(role, unit or None)
 
 

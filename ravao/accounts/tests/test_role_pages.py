@@ -92,6 +92,18 @@ class RolePagesTests(RavaoTestCase):
         self.login(self.dan)
         self.assertContains(self.client.get(reverse("security:api_tokens")), "Cán bộ y tế xã")
 
+    def test_the_invitation_page_names_the_role_by_its_unit(self) -> None:
+        from ravao.accounts.services import official_invite, staff_invite
+
+        invitation = official_invite(
+            unit=self.province, role=Role.DISTRICT_ADMIN, login="0977000111", full_name="Lý", invited_by=None
+        )
+        page = self.client.get(reverse("accounts:invitation", args=[invitation.token]))
+        self.assertContains(page, "Quản trị viên cấp tỉnh")
+        staff = staff_invite(venue=self.venue_a, invited_by=self.alice, login="0977000112", full_name="Mai")
+        page = self.client.get(reverse("accounts:invitation", args=[staff.token]))
+        self.assertContains(page, "Nhân viên địa điểm")
+
 
 class DemoLoginsTests(RavaoTestCase):
     def test_the_demo_prints_each_login_with_its_role_and_office(self) -> None:
