@@ -1,8 +1,9 @@
 """Who may staff which unit, and the one way to fetch a unit or a membership for staffing.
 
 Design
-- A district admin staffs the unit they serve and every unit below it (a province's admin: its districts
-  and communes). They may grant the three official roles, each at the levels it serves (ROLE_LEVELS).
+- An administrator (`district_admin`) staffs the unit they serve and every unit below it (a province's
+  admin: its districts, where they exist, and communes). They may grant the three official roles, each at
+  the levels it serves (ROLE_LEVELS).
 - With RAVAO_COMMUNE_MAY_INVITE_HEALTH_STAFF on, a commune official may also grant (and remove) the role
   of health officer over their own commune: the commune's health station staff. Nothing else.
 - Each access_* function raises Http404 both for a missing object and a forbidden one.
@@ -35,7 +36,7 @@ def _commune_ids(user: User) -> set[int]:
 
 
 def administers(user: User, unit: AdminUnit) -> bool:
-    """The user is a district admin of `unit` or of a unit above it."""
+    """The user is an administrator of `unit` or of a unit above it."""
     return any(unit.path.startswith(path) for path in _admin_paths(user))
 
 
@@ -73,7 +74,7 @@ def access_staff_unit(user: User, unit_id: int) -> AdminUnit:
 
 def access_membership(user: User, membership_id: int, *, admin_only: bool = False) -> Membership:
     """An official's membership the user may change or remove: over a unit they staff, with a role they
-    may grant there. `admin_only`: district admins only (resetting someone's second factor)."""
+    may grant there. `admin_only`: administrators only (resetting someone's second factor)."""
     if not user.is_authenticated:
         raise Http404
     membership = (

@@ -5,10 +5,10 @@ the process at start-up. Documented in docs/configuration.md ("Staff accounts").
 
 from ravao.env import env_bool, env_int
 
-# An invitation link (staff, officials, the first district admin) works once, for this many days.
+# An invitation link (staff, officials, the first administrator) works once, for this many days.
 INVITATION_DAYS = env_int("RAVAO_INVITATION_DAYS", 7, minimum=1)
 # A commune official may invite the commune's health station staff (health officer at commune level).
-# Off by default: a health officer reads contact lists, so granting that stays the district's decision
+# Off by default: a health officer reads contact lists, so granting that stays the administrators' decision
 # unless the province delegates it.
 COMMUNE_MAY_INVITE_HEALTH_STAFF = env_bool("RAVAO_COMMUNE_MAY_INVITE_HEALTH_STAFF", False)
 # A password-reset code sent by SMS works for this many minutes and this many wrong tries.

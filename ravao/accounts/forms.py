@@ -122,7 +122,7 @@ class OTPOrRecoveryForm(forms.Form):
 
 
 class StaffInviteForm(forms.Form):
-    """A district admin (or a commune official, when allowed) invites an official to a unit."""
+    """An administrator (or a commune official, when allowed) invites an official to a unit."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     login = LoginField(label=_("Phone number or email"), max_length=150)

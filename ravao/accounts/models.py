@@ -11,7 +11,7 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    # Set when a district admin resets the user's second factor; the next login says so, then clears it.
+    # Set when an administrator resets the user's second factor; the next login says so, then clears it.
     second_factor_reset_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -19,8 +19,12 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    DISTRICT_ADMIN = "district_admin", _("District administrator")
-    COMMUNE_OFFICIAL = "commune_official", _("Commune official")
+    """Internal keys, stored in memberships, tokens and audit rows: they keep their names. The labels here
+    are level-neutral; where the unit is known, people read `accounts.selectors.role_label(role, unit)`
+    ("Quản trị viên cấp tỉnh", "Cán bộ phường"), named by the unit the role is held over."""
+
+    DISTRICT_ADMIN = "district_admin", _("Administrator")
+    COMMUNE_OFFICIAL = "commune_official", _("Commune or ward official")
     HEALTH_OFFICER = "health_officer", _("Health officer")
     VENUE_MANAGER = "venue_manager", _("Venue manager")
     VENUE_STAFF = "venue_staff", _("Venue staff")
@@ -64,7 +68,7 @@ class Membership(models.Model):
 
 class Invitation(models.Model):
     """A link that lets the invitee set a password once and join: venue staff invited by a venue manager,
-    or an official invited to a unit by a district admin (or by the `create_admin` command)."""
+    or an official invited to a unit by an administrator (or by the `create_admin` command)."""
 
     venue = models.ForeignKey(
         "places.Venue", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
@@ -76,7 +80,7 @@ class Invitation(models.Model):
     login = models.CharField(_("phone or email"), max_length=150)
     full_name = models.CharField(_("full name"), max_length=120)
     token = models.CharField(max_length=64, unique=True)
-    # None for the first district admin, created by the `create_admin` command.
+    # None for the first administrator, created by the `create_admin` command.
     invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # None on invitations made before expiry existed: they expire RAVAO_INVITATION_DAYS after creation.

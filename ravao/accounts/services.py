@@ -2,7 +2,7 @@
 
 Staffing (who serves which unit) is audited in the same transaction as the write: every grant, role
 change and removal is an AuditEvent with action "staffing.*" whose details name the unit (and its path,
-so a district's page lists the history of its communes too), the member and the roles."""
+so a province's or district's page lists the history of its communes too), the member and the roles."""
 
 import hashlib
 import secrets
@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ravao.accounts import conf
 from ravao.accounts.models import UNIT_ROLES, Invitation, Membership, PasswordResetCode, Role, User
+from ravao.accounts.selectors import unit_kind
 from ravao.lib.phone import normalise_phone
 from ravao.lib.text import nfc
 from ravao.places.models import AdminUnit, Venue
@@ -81,7 +82,7 @@ def staff_invite(*, venue: Venue, invited_by: User, login: str, full_name: str) 
     return invitation
 
 
-# Which level of unit each official role serves (a district admin of a province oversees its districts).
+# Which level of unit each official role serves (an administrator of a province oversees the units below it).
 ROLE_LEVELS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset({AdminUnit.Level.PROVINCE, AdminUnit.Level.DISTRICT}),
     Role.COMMUNE_OFFICIAL: frozenset({AdminUnit.Level.COMMUNE}),
@@ -94,8 +95,16 @@ def role_fits_unit(role: str, unit: AdminUnit) -> bool:
 
 
 def _staffing_details(unit: AdminUnit, **more: Any) -> dict[str, Any]:
-    # The unit's path lets a district's staff page list the history of its communes (one prefix filter).
-    return {"unit": unit.pk, "unit_name": unit.name, "unit_path": unit.path, **more}
+    # The unit's path lets a province's or district's staff page list the history of its communes (one
+    # prefix filter).
+    # The kind names the roles by the unit's level in the history ("Quản trị viên cấp tỉnh").
+    return {
+        "unit": unit.pk,
+        "unit_name": unit.name,
+        "unit_path": unit.path,
+        "unit_kind": unit_kind(unit),
+        **more,
+    }
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ from ravao.accounts.models import Membership, Role, User
 from ravao.accounts.notify import send_email, send_sms
 from ravao.accounts.selectors import (
     invitation_by_token,
+    role_label,
     unit_pending_invitations,
     unit_staff,
     unit_staffing_history,
@@ -61,7 +62,7 @@ from ravao.accounts.services import (
 )
 from ravao.places.models import AdminUnit
 from ravao.privacy.models import AuditEvent
-from ravao.privacy.services import audit_record
+from ravao.privacy.services import actor_office, audit_record
 from ravao.security.otp import (
     PENDING_KEY,
     confirmed_device,
@@ -108,12 +109,12 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         if user.second_factor_reset_at is not None:
-            # Told once, at the first login after a district admin reset the second factor.
+            # Told once, at the first login after an administrator reset the second factor.
             messages.warning(
                 self.request,
                 _(
-                    "Your district administrator reset your two-factor login on %(date)s. "
-                    "Set it up again; if you did not ask for this, call the district office."
+                    "Your administrator reset your two-factor login on %(date)s. "
+                    "Set it up again; if you did not ask for this, tell your administrator at once."
                 )
                 % {"date": timezone.localtime(user.second_factor_reset_at).strftime("%d/%m/%Y %H:%M")},
             )
@@ -535,7 +536,7 @@ def _staff_page(
     rows = [
         {
             "membership": m,
-            "roles": [(r.value, r.label) for r in Role if r in grantable_roles(user, m.unit)]  # type: ignore[arg-type]
+            "roles": [(r.value, role_label(r, m.unit)) for r in Role if r in grantable_roles(user, m.unit)]  # type: ignore[arg-type]
             if m.user_id != user.pk and m.role in grantable_roles(user, m.unit)  # type: ignore[arg-type]
             else [],
             "may_reset_2fa": administers(user, m.unit) and m.user_id != user.pk,  # type: ignore[arg-type]
@@ -555,8 +556,10 @@ def _staff_page(
     return render(request, "accounts/staff.html", context, status=status)
 
 
-def _role_label(value: Any) -> str:
-    return str(Role(value).label) if value in Role.values else str(value or "")
+def _role_label(value: Any, kind: Any = "") -> str:
+    """A role of a staffing event, named by the kind of unit kept in its details (level-neutral on rows
+    written before the kind was kept)."""
+    return role_label(str(value or ""), str(kind or ""))
 
 
 def _history_line(event: AuditEvent) -> dict[str, Any]:
@@ -576,8 +579,8 @@ def _history_line(event: AuditEvent) -> dict[str, Any]:
         "text": what
         % {
             "member": details.get("member_name", ""),
-            "role": _role_label(details.get("role")),
-            "previous": _role_label(details.get("previous_role")),
+            "role": _role_label(details.get("role"), details.get("unit_kind")),
+            "previous": _role_label(details.get("previous_role"), details.get("unit_kind")),
             "unit": details.get("unit_name", ""),
         },
     }
@@ -620,7 +623,7 @@ def staff_invite_official(request: HttpRequest, unit_id: int) -> HttpResponse:
                 )
                 % {
                     "inviter": user,
-                    "role": invitation.get_role_display(),
+                    "role": role_label(invitation.role, target),
                     "unit": target.name,
                     "days": conf.INVITATION_DAYS,
                     "link": link,
@@ -654,12 +657,12 @@ def staff_change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     user = _user(request)
     membership = access_membership(user, membership_id)
     unit = _membership_unit(membership)
-    roles = [(r.value, r.label) for r in Role if r in grantable_roles(user, unit)]
+    roles = [(r.value, role_label(r, unit)) for r in Role if r in grantable_roles(user, unit)]
     form = MembershipRoleForm(request.POST, roles=roles)
     error = ""
     if form.is_valid():
         if membership.user_id == user.pk:
-            error = _("You cannot change your own role; ask another district administrator.")
+            error = _("You cannot change your own role; ask another administrator.")
         else:
             try:
                 membership_change_role(
@@ -683,7 +686,7 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     unit = _membership_unit(membership)
     if membership.user_id == user.pk:
         # Nobody locks themselves (and maybe the whole district) out by a click.
-        error = _("You cannot remove your own role; ask another district administrator.")
+        error = _("You cannot remove your own role; ask another administrator.")
         return _staff_page(request, unit, error=error, status=400)
     membership_remove(membership=membership, acting_user=user)
     messages.success(
@@ -695,7 +698,8 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_reset_2fa(request: HttpRequest, membership_id: int) -> HttpResponse:
-    """A district admin resets an official's second factor (a lost phone); the official is told."""
+    """An administrator resets an official's second factor (a lost phone); the official is told, with the
+    administrator's office by name to call if they did not ask for it."""
     user = _user(request)
     membership = access_membership(user, membership_id, admin_only=True)
     unit = _membership_unit(membership)
@@ -707,8 +711,8 @@ def staff_reset_2fa(request: HttpRequest, membership_id: int) -> HttpResponse:
     second_factor_reset(user=member, acting_user=user)
     text = _(
         "ravao: your two-factor login was reset by %(admin)s. Set it up again at your next login. "
-        "If you did not ask for this, call the district office."
-    ) % {"admin": user}
+        "If you did not ask for this, call %(office)s."
+    ) % {"admin": user, "office": actor_office(user, Role.DISTRICT_ADMIN)[0] or _("your administrator")}
     if member.email:
         send_email(to=member.email, subject=_("Your two-factor login was reset"), body=text)
     if member.phone:

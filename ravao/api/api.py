@@ -26,8 +26,8 @@ api = NinjaAPI(
     title="ravao API",
     version="1",
     description=(
-        "Check-in for visitors (the device cookie), and the integration API for the systems of a commune, a "
-        "district's health office or a province (a token created by a district administrator: "
+        "Check-in for visitors (the device cookie), and the integration API for the systems of a commune or "
+        "ward, a health office or a province (a token created by an administrator: "
         "`Authorization: Bearer rv_…`). Times are ISO 8601 with offset. Errors carry a stable `code` and a "
         "`message` in the request's language (Accept-Language: vi, en)."
     ),

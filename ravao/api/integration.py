@@ -1,8 +1,9 @@
-"""The integration API: other systems of a commune, a district's health office or a province, with a token.
+"""The integration API: other systems of a commune or ward, a health office or a province, with a token.
 
-A district administrator creates the token (`/manage/api-tokens/`): named, acting with one role over one
-administrative unit, expiring, revocable. Every call is audited with the token's prefix; what a call can reach
-is what an official of that role in that unit could reach on the pages.
+An administrator (role key `district_admin`) creates the token (`/manage/api-tokens/`): named, acting with
+one role over one administrative unit, expiring, revocable. Every call is audited with the token's prefix
+and the office of its unit by name; what a call can reach is what an official of that role in that unit
+could reach on the pages.
 """
 
 from datetime import date, datetime, time
@@ -66,7 +67,7 @@ def _audit(request: HttpRequest, action: str, **details: Any) -> None:
         action=action,
         request=request,
         role=token.role,
-        office=token.unit.name,
+        unit=token.unit,
         obj=token,
         details={"token": token.prefix, **details},
     )
@@ -249,7 +250,7 @@ def import_checkins(request: HttpRequest, payload: ImportIn) -> Status[dict[str,
         actor=None,
         action="api.import_person",
         role=token.role,
-        office=token.unit.name,
+        unit=token.unit,
         request=request,
         entries=[
             (person.pk, token, {"token": token.prefix, "system": token.name})
@@ -501,7 +502,7 @@ def case_contact_list(
         reason=f"case:{case.pk}",
         request=request,
         role=token.role,
-        office=token.unit.name,
+        unit=token.unit,
     )
     rows = []
     for c in page:

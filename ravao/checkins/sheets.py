@@ -160,7 +160,7 @@ def template_xlsx() -> bytes:
 
 def sheet_venues(user: Any) -> QuerySet[Venue]:
     """The venues a user may import visits into: the venues they manage, and those of the units they serve
-    as a commune official or district administrator."""
+    as a commune official or administrator."""
     managed = venues_served_by(user, roles=(Role.VENUE_MANAGER,)).values("pk")
     official = venues_in_scope_of(user, roles=(Role.DISTRICT_ADMIN, Role.COMMUNE_OFFICIAL)).values("pk")
     return Venue.objects.filter(Q(pk__in=managed) | Q(pk__in=official))

@@ -28,7 +28,8 @@ PREVIEW_ROWS = 50
 
 
 def _importer(request: HttpRequest) -> None:
-    """Managers of a venue and officials of a commune or district import sheets; others get a 404."""
+    """Managers of a venue and officials of a commune, ward, district or province import sheets; others
+    get a 404."""
     if not sheet_venues(request.user).exists():
         raise Http404
 

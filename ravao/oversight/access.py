@@ -1,7 +1,7 @@
 """The one way to fetch what the oversight pages show, for a user (404 for missing and forbidden alike).
 
-Units: a commune official sees their commune, a district administrator their district and everything below
-it (`places.access.access_unit`). Venues: the people who work there and the officials above it.
+Units: a commune official sees their commune, an administrator their province (or district) and everything
+below it (`places.access.access_unit`). Venues: the people who work there and the officials above it.
 """
 
 from django.http import Http404

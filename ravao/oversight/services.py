@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Membership, Role, User
+from ravao.accounts.selectors import office_name
 from ravao.checkins.models import CheckIn
 from ravao.notifications.models import Notification
 from ravao.notifications.services import notification_queue
@@ -176,10 +177,13 @@ def _venue_message(venue: Venue, idle_days: int) -> tuple[str, str]:
         subject = _("Please record visitors by QR code: %(venue)s") % {"venue": venue.name}
         body = _(
             "Hello,\n\n%(venue)s (%(code)s, %(commune)s) has recorded no check-in for %(days)d days.\n"
-            "The district's order requires every venue to control entry by QR code. Print the poster from "
+            "By order of %(office)s, every venue must control entry by QR code. Print the poster from "
             "your venue page and put it at the entrance, or scan visitors at the gate.\n\n%(url)s\n\n"
-            "— %(commune)s, via ravao"
+            "— %(office)s, via ravao"
         ) % {
+            # The commune's People's Committee by name: no level above it is assumed (the two-level map
+            # since July 2025 has no district).
+            "office": office_name(venue.commune),
             "venue": venue.name,
             "code": venue.code,
             "commune": venue.commune.name,

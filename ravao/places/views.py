@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ravao.accounts.models import Role, User
-from ravao.accounts.selectors import user_roles, user_units, venues_in_scope_of, venues_served_by
+from ravao.accounts.selectors import (
+    user_roles,
+    user_unit_memberships,
+    user_units,
+    venues_in_scope_of,
+    venues_served_by,
+)
 from ravao.accounts.services import staff_invite
 from ravao.lib.qr import checkin_url, qr_png, qr_svg
 from ravao.places.access import (
@@ -56,6 +62,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "venues": venues_served_by(user).select_related("commune").order_by("name"),
         "units": user_units(user, roles=OFFICIAL_ROLES),
         "roles": user_roles(user),
+        # Each role named by its unit ("Quản trị viên cấp tỉnh · UBND Thành phố Hà Nội").
+        "memberships": user_unit_memberships(user),
     }
     if Role.DISTRICT_ADMIN in user_roles(user):
         # After `remap_units`: what the move to the 2025 map left for an administrator to decide.

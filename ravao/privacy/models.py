@@ -2,7 +2,7 @@
 
 An audit event is written in the same transaction as the write it records, or right after a read of
 personal data by an official (person search, case pages, contact lists, exports, gate look-ups). A person
-sees the events about them on their personal page; a district admin reviews and filters them all.
+sees the events about them on their personal page; an administrator reviews and filters those of their units.
 """
 
 from django.conf import settings
@@ -17,7 +17,12 @@ class AuditEvent(models.Model):
     )
     # Role and scope as they were at the time (memberships change later).
     actor_role = models.CharField(max_length=20, blank=True)
+    # The office by name, in Vietnamese (its official name, as it was): "UBND Thành phố Hà Nội", "Trạm Y tế
+    # Phường Hoàn Kiếm" (`accounts.selectors.office_name`), a venue's name, or a token's office.
     actor_office = models.CharField(max_length=200, blank=True)
+    # The kind of unit the role was held over ("province", "district", "commune", "ward", "town", "zone";
+    # "" for venue roles and rows written before it was kept), so the role is named by its level.
+    actor_unit_kind = models.CharField(max_length=10, blank=True)
     # Dotted verb: "person.search", "gate.lookup", "case.view", "export.xlsx", "venue.approve" ...
     action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=40, blank=True)
@@ -41,10 +46,11 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} by {self.actor_id}"
 
     def role_label(self) -> str:
-        """The official's role in words ("Health officer"), for the person's own page."""
-        from ravao.accounts.models import Role
+        """The official's role in words, named by the kind of unit it was held over ("Cán bộ Trạm Y tế
+        phường"), for the person's own page; level-neutral when the kind was not kept."""
+        from ravao.accounts.selectors import role_label
 
-        return str(Role(self.actor_role).label) if self.actor_role in Role.values else self.actor_role
+        return role_label(self.actor_role, self.actor_unit_kind)
 
     def purpose_label(self) -> str:
         """What the access was for, in words, from the action's prefix ("case.view" → contact tracing)."""

@@ -15,7 +15,7 @@ Design
   counts equal to the rows it removed. Keys are model labels ("checkins.CheckIn", "tracing.Contact").
   `finished_at` is set when the run ends and stays empty for a run that did not.
 - The PurgeRun row records the cut-off dates and the counts — never the data itself — so the purge is
-  verifiable by the operator and by the district's lawyer.
+  verifiable by the operator and by the deploying authority's lawyer.
 - Persons themselves are deleted when nothing references them any more and they were created before the
   cut-off (a person is personal data too; keeping an empty shell would defeat the purpose). A person is
   kept while a row of another app refers to them through a PROTECT foreign key (tracing's cases and

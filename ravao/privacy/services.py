@@ -5,9 +5,21 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ravao.privacy.models import AuditEvent
+
+
+def _office_of(actor: Any, role: str, office: str, unit: Any) -> tuple[str, str]:
+    """(office, kind) for a row: a unit named by the caller (a token's unit) first, then an office named by
+    the caller (kind unknown), then the actor's own membership."""
+    if unit is not None:
+        name, kind = unit_office(unit, role)
+    elif office:
+        name, kind = office, ""
+    else:
+        name, kind = actor_office(actor, role)
+    return name[:200], kind
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -17,13 +29,15 @@ def _client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def actor_office(actor: Any, role: str = "") -> str:
-    """The office the actor acts for, as a person reads it on their page ("Xã Hạ Bằng", a venue's name):
-    the unit (or venue) of the actor's membership with `role` (any membership without one), the highest
-    unit first. Cached on the user object: a page records several events."""
+def actor_office(actor: Any, role: str = "") -> tuple[str, str]:
+    """The office the actor acts for, as a person reads it on their page, and the kind of unit: for a unit
+    role its office by name in Vietnamese ("UBND Thành phố Hà Nội", "Trạm Y tế Phường Hoàn Kiếm": the
+    official name, stored as it was), for a venue role the venue's name (kind ""). The membership with
+    `role` (any membership without one), the highest unit first. Cached on the user object: a page records
+    several events."""
     if not getattr(actor, "is_authenticated", False):
-        return ""
-    cache: dict[str, str] | None = getattr(actor, "_ravao_offices", None)
+        return "", ""
+    cache: dict[str, tuple[str, str]] | None = getattr(actor, "_ravao_offices", None)
     if cache is None:
         cache = {}
         actor._ravao_offices = cache
@@ -34,10 +48,20 @@ def actor_office(actor: Any, role: str = "") -> str:
         if role:
             memberships = memberships.filter(role=role)
         first = memberships.order_by("unit__path", "venue__name").first()
-        cache[role] = ""
-        if first is not None:
-            cache[role] = first.unit.name if first.unit else first.venue.name if first.venue else ""
+        cache[role] = ("", "")
+        if first is not None and first.unit is not None:
+            cache[role] = unit_office(first.unit, first.role)
+        elif first is not None and first.venue is not None:
+            cache[role] = (first.venue.name, "")
     return cache[role]
+
+
+def unit_office(unit: Any, role: str) -> tuple[str, str]:
+    """(office name in Vietnamese, kind of unit) of a role over `unit`: what an audit row keeps."""
+    from ravao.accounts.selectors import office_name, unit_kind
+
+    with translation.override("vi"):
+        return office_name(unit, role), unit_kind(unit)
 
 
 def audit_record(
@@ -50,14 +74,19 @@ def audit_record(
     request: HttpRequest | None = None,
     role: str = "",
     office: str = "",
+    unit: Any = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record who did what to which object / whose data, why, when and from where."""
+    """Record who did what to which object / whose data, why, when and from where. The acting office is
+    `unit`'s (another system's token acting for a unit), else `office`, else the actor's own membership
+    with `role` (`actor_office`)."""
+    office, kind = _office_of(actor, role, office, unit)
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_role=role,
-        actor_office=(office or actor_office(actor, role))[:200],
+        actor_office=office,
+        actor_unit_kind=kind,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
@@ -76,12 +105,14 @@ def audit_record_many(
     request: HttpRequest | None = None,
     role: str = "",
     office: str = "",
+    unit: Any = None,
 ) -> None:
     """The same rows as `audit_record`, one per (person_id, object, details), in one statement: a gate
-    batch of hundreds of look-ups is audited without a query per look-up. `office`: the acting office, when
-    the caller knows it (a token's unit); left empty otherwise."""
+    batch of hundreds of look-ups is audited without a query per look-up. `unit` or `office`: the acting
+    office, when the caller knows it (a token's unit); left empty otherwise."""
     at, ip_address = timezone.now(), _client_ip(request)
-    office = office[:200]  # named by the caller only: no membership query per batch
+    # Named by the caller only: no membership query per batch.
+    office, kind = _office_of(None, role, office, unit)
     actor = actor if getattr(actor, "is_authenticated", False) else None
     AuditEvent.objects.bulk_create(
         [
@@ -90,6 +121,7 @@ def audit_record_many(
                 actor=actor,
                 actor_role=role,
                 actor_office=office,
+                actor_unit_kind=kind,
                 action=action,
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",
@@ -112,16 +144,18 @@ def audit_record_daily(
     request: HttpRequest | None = None,
     role: str = "",
     office: str = "",
+    unit: Any = None,
 ) -> int:
     """One row per (action, actor, scope, person, local calendar day), whatever the number of reads: the
     contacts of a case page viewed ten times today are recorded once each, tomorrow again. One INSERT for
     all the entries; the unique `coalesce_key` drops the repeats. Returns the number of entries offered.
-    `office` names the office when there is no actor (another system's token acting for a unit); a reader
+    `unit` (or `office`) names the office when there is no actor (another system's token acting for a
+    unit); a reader
     without an actor (a token) must put itself into `scope`, or two systems would coalesce into one row."""
     at, ip_address = timezone.now(), _client_ip(request)
     day = timezone.localdate(at).isoformat()
     authenticated = getattr(actor, "is_authenticated", False)
-    office = (office or actor_office(actor, role))[:200]
+    office, kind = _office_of(actor, role, office, unit)
     actor_key = str(actor.pk) if authenticated else "-"
     AuditEvent.objects.bulk_create(
         [
@@ -130,6 +164,7 @@ def audit_record_daily(
                 actor=actor if authenticated else None,
                 actor_role=role,
                 actor_office=office,
+                actor_unit_kind=kind,
                 action=action,
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",

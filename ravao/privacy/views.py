@@ -1,4 +1,4 @@
-"""The audit log review for district administrators."""
+"""The audit log review for administrators (role key `district_admin`, a province's or a 2021 district's)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,7 +17,7 @@ from ravao.privacy.services import audit_record
 @login_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    # Only district administrators review the trail (404 for others: the page's existence is no secret,
+    # Only administrators review the trail (404 for others: the page's existence is no secret,
     # but a uniform answer keeps the access matrix simple).
     if Role.DISTRICT_ADMIN not in user_roles(request.user):  # type: ignore[arg-type]
         raise Http404

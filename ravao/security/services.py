@@ -140,7 +140,7 @@ def recovery_codes_left(user: User) -> int:
 
 @transaction.atomic
 def second_factor_reset(*, user: User, acting_user: User) -> None:
-    """A district admin takes away the user's authenticator and recovery codes (a lost phone). The user
+    """An administrator takes away the user's authenticator and recovery codes (a lost phone). The user
     enrols again at the next login to a protected page; the flag makes that login say why."""
     otp_devices_remove(user=user)
     user.second_factor_reset_at = timezone.now()

@@ -1,4 +1,4 @@
-"""Pages of the security app: a district administrator's API tokens."""
+"""Pages of the security app: an administrator's API tokens."""
 
 from typing import Any
 
@@ -19,7 +19,7 @@ from ravao.security.services import api_token_create, api_token_revoke
 
 
 def _admin(request: HttpRequest) -> User:
-    """A district administrator, or 404 (as for a page that does not exist)."""
+    """An administrator (`district_admin`), or 404 (as for a page that does not exist)."""
     user = request.user
     if not isinstance(user, User) or not user_units(user, roles=(Role.DISTRICT_ADMIN,)).exists():
         raise Http404

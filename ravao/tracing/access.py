@@ -2,12 +2,12 @@
 
 Purpose limitation (BRIEF §4, issue 9): only health officers (a membership with the health_officer role on a
 commune or district unit) see tracing pages; an officer sees the cases of their own unit and of the units
-below it (a commune station its commune, the district office the whole district). Missing and
-forbidden objects both raise Http404, so a guessed id reveals nothing.
+below it (a commune station its commune, the office of a province or district everything below it).
+Missing and forbidden objects both raise Http404, so a guessed id reveals nothing.
 
 Jurisdiction (who may open a case on whom): a person is in the jurisdiction of a unit when their commune is
 under it, or when they were at a venue under it during the period asked about (the proposed infectious
-window). Outside it, an officer files a `CaseRequest` that an officer of the person's units, or a district
+window). Outside it, an officer files a `CaseRequest` that an officer of the person's units, or an
 administrator, decides.
 """
 
@@ -142,8 +142,8 @@ def may_decide_requests(user: Any) -> bool:
 
 def requests_to_decide(user: User) -> QuerySet[CaseRequest]:
     """Requests a user may decide: a health officer those of the units under theirs (the person's commune,
-    or a commune the person visited in the window); a district administrator those too and those filed by an
-    office of the district. Never the user's own."""
+    or a commune the person visited in the window); an administrator those too and those filed by an
+    office below them. Never the user's own."""
     if not may_decide_requests(user):
         return CaseRequest.objects.none()
     officer_paths = list(tracer_units(user).values_list("path", flat=True))

@@ -18,7 +18,8 @@ class Case(models.Model):
 
     # PROTECT: a person is never deleted from under a kept case (ravao.tracing.retention, issue 9).
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
-    # The unit whose health office owns the case: scope of access (a commune station, or the district).
+    # The unit whose health office owns the case: scope of access (a commune/ward station, or a district's
+    # or province's office).
     unit = models.ForeignKey("places.AdminUnit", on_delete=models.PROTECT, related_name="cases")
     onset_date = models.DateField(_("symptom onset"), null=True, blank=True)
     sample_date = models.DateField(_("positive sample taken"), null=True, blank=True)
@@ -142,7 +143,7 @@ class Alert(models.Model):
 class CaseRequest(models.Model):
     """An officer asks to open a case on a person outside their jurisdiction (neither living in their unit
     nor seen at a venue of it during the proposed window). An officer of a unit the person belongs to (their
-    commune, the communes of the venues they visited in the window) or a district administrator above those
+    commune, the communes of the venues they visited in the window) or an administrator above those
     units or the requester's unit decides; approval opens the case under the requester's unit."""
 
     class Status(models.TextChoices):

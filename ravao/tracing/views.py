@@ -232,7 +232,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             request,
             _(
                 "Request sent. The person is outside your jurisdiction for this window: an officer of"
-                " their unit or the district administrator will decide."
+                " their unit or an administrator above it will decide."
             ),
         )
         return redirect("tracing:requests")
@@ -249,7 +249,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 # --- requests to open a case outside the jurisdiction ------------------------------------------------
 def decider_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in and a health officer or a district administrator (else 403)."""
+    """Logged in and a health officer or an administrator (else 403)."""
 
     @login_required
     @wraps(view)

@@ -61,7 +61,7 @@ class AuthenticationTests(TokenTestCase):
         self.api("get", "/figures", secret)
         event = AuditEvent.objects.filter(action="api.figures").get()
         self.assertEqual(event.details["token"], ApiToken.objects.get().prefix)
-        self.assertEqual(event.actor_office, "Huyện Thạch Thất")
+        self.assertEqual((event.actor_office, event.actor_unit_kind), ("UBND Huyện Thạch Thất", "district"))
 
 
 class RegistryTests(TokenTestCase):

@@ -173,7 +173,9 @@ class ContactListTests(CaseApiTestCase):
         token = ApiToken.objects.get()
         event = events.get(person_id=self.visitor.pk)
         self.assertIsNone(event.actor)
-        self.assertEqual((event.actor_role, event.actor_office), (Role.HEALTH_OFFICER, "Huyện Thạch Thất"))
+        self.assertEqual(
+            (event.actor_role, event.actor_office), (Role.HEALTH_OFFICER, "Trung tâm Y tế Huyện Thạch Thất")
+        )
         self.assertEqual(event.details["token"], token.prefix)
         self.assertEqual(event.reason, f"case:{self.case.pk}")
         self.assertIn(token.prefix, event.coalesce_key or "")
@@ -191,7 +193,8 @@ class ContactListTests(CaseApiTestCase):
         with translation.override("vi"):
             lines = [line.text for line in person_accesses(self.visitor.pk)]
         self.assertTrue(
-            any("Hệ thống “Hệ thống báo cáo” của Huyện Thạch Thất" in line for line in lines), lines
+            any("Hệ thống “Hệ thống báo cáo” của Trung tâm Y tế Huyện Thạch Thất" in line for line in lines),
+            lines,
         )
         self.assertTrue(any("F1" in line for line in lines), lines)
         page = self.device_client().get(reverse("people:me"), HTTP_ACCEPT_LANGUAGE="vi")
@@ -218,7 +221,9 @@ class ImportSeenByThePersonTests(CaseApiTestCase):
         )
         self.assertEqual(response.json()["new"], 1)
         event = AuditEvent.objects.get(action="api.import_person")
-        self.assertEqual((event.person_id, event.actor_office), (self.visitor.pk, "Xã Hạ Bằng"))
+        self.assertEqual((event.person_id, event.actor_office), (self.visitor.pk, "UBND Xã Hạ Bằng"))
         with translation.override("vi"):
             lines = [line.text for line in person_accesses(self.visitor.pk)]
-        self.assertIn("Hệ thống “Hệ thống báo cáo” của Xã Hạ Bằng đã ghi các lượt ra vào của bạn", lines[0])
+        self.assertIn(
+            "Hệ thống “Hệ thống báo cáo” của UBND Xã Hạ Bằng đã ghi các lượt ra vào của bạn", lines[0]
+        )

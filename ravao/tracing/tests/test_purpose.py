@@ -341,7 +341,7 @@ class ContactAuditTests(PurposeTestCase):
         contacts = list(Contact.objects.filter(case=case))
         self.assertEqual({p for p, _o in self.views(case)}, {c.person_id for c in contacts})
         event = AuditEvent.objects.get(action="tracing.contact_view", person_id=self.coworker.pk)
-        self.assertEqual((event.actor, event.actor_office), (self.hana, "Huyện Thạch Thất"))
+        self.assertEqual((event.actor, event.actor_office), (self.hana, "Trung tâm Y tế Huyện Thạch Thất"))
         self.assertEqual(event.details, {"case_id": case.pk, "generation": 1})
         self.client.get(f"/tracing/cases/{case.pk}/contacts.csv")
         self.assertEqual(
@@ -350,7 +350,9 @@ class ContactAuditTests(PurposeTestCase):
         # The F1's own page, in Vietnamese (the default) and in English.
         page = self.device_client(coworker_device).get("/me/")
         today = timezone.localdate().strftime("%d/%m/%Y")
-        self.assertContains(page, "Cán bộ y tế của Huyện Thạch Thất đã xem thông tin của bạn")
+        self.assertContains(
+            page, "Cán bộ y tế huyện của Trung tâm Y tế Huyện Thạch Thất đã xem thông tin của bạn"
+        )
         self.assertContains(page, "vì bạn là người tiếp xúc (F1) của một ca bệnh")
         self.assertContains(page, today)
         english = self.device_client(coworker_device)
@@ -358,9 +360,13 @@ class ContactAuditTests(PurposeTestCase):
         page = english.get("/me/")
         self.assertContains(
             page,
-            "Health officer of Huyện Thạch Thất viewed your data because you are a contact (F1) of a case",
+            "District health officer of Trung tâm Y tế Huyện Thạch Thất viewed your data because you are"
+            " a contact (F1) of a case",
         )
-        self.assertContains(page, "Health officer of Huyện Thạch Thất exported your data in a contact list")
+        self.assertContains(
+            page,
+            "District health officer of Trung tâm Y tế Huyện Thạch Thất exported your data in a contact list",
+        )
         self.assertNotContains(page, "No official has accessed your data")
         self.assertNotContains(page, "Nguyễn Văn An")  # never who the case is
 

@@ -1,6 +1,7 @@
-"""`ravao create_admin --unit v2021-276 --username 0912345678 [--full-name N] [--email E] [--password-prompt]`
+"""`ravao create_admin --unit v2025-01 --username 0912345678 [--full-name N] [--email E] [--password-prompt]`
 
-Makes the first district admin of a fresh install (and any later one, when nobody can sign in to invite
+Makes the first administrator (role key `district_admin`) of a province, or of a district on the 2021 map,
+on a fresh install (and any later one, when nobody can sign in to invite
 them). By default it prints a one-time sign-in link (an invitation, single use, expiring after
 RAVAO_INVITATION_DAYS) that sets the password in the browser; `--password-prompt` asks for the password
 on the terminal instead. Either way the grant is audited ("staffing.*", actor: the command)."""
@@ -24,12 +25,17 @@ from ravao.places.models import AdminUnit
 
 class Command(BaseCommand):
     help = (
-        "Create a district administrator for a district or province: prints a one-time sign-in link, "
+        "Create an administrator of a province (or of a district on the 2021 map): prints a one-time "
+        "sign-in link, "
         "or sets a password typed at a prompt (--password-prompt)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--unit", required=True, help="The unit's code, e.g. v2021-276 (Thạch Thất).")
+        parser.add_argument(
+            "--unit",
+            required=True,
+            help="The unit's code, e.g. v2025-01 (Hà Nội) or v2021-276 (Thạch Thất, 2021 map).",
+        )
         parser.add_argument(
             "--username", required=True, help="The login: a Vietnamese phone number or an email address."
         )
@@ -50,7 +56,8 @@ class Command(BaseCommand):
             )
         if not role_fits_unit(Role.DISTRICT_ADMIN, unit):
             raise CommandError(
-                f"{unit.name} is a {unit.level}: a district admin serves a district or province."
+                f"{unit.name} is a {unit.level}: an administrator serves a province "
+                "(or a district or province on the 2021 map)."
             )
         login = normalise_login(options["username"])
         if login is None:
@@ -75,7 +82,7 @@ class Command(BaseCommand):
         )
         link = settings.SITE_URL + reverse("accounts:invitation", args=[invitation.token])
         self.stdout.write(
-            f"District admin of {unit.name}: open this link within {conf.INVITATION_DAYS} days to choose "
+            f"Administrator of {unit.name}: open this link within {conf.INVITATION_DAYS} days to choose "
             f"the password and sign in (it works once; run the command again for a new one):\n{link}"
         )
 
@@ -105,6 +112,6 @@ class Command(BaseCommand):
         )
         note = " (existing account: password unchanged)" if existing else ""
         self.stdout.write(
-            f"{login} is now district admin of {unit.name}{note}. "
+            f"{login} is now administrator of {unit.name}{note}. "
             f"Sign in at {settings.SITE_URL}{reverse('accounts:login')}"
         )

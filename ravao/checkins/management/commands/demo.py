@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ravao.accounts.models import Role
+from ravao.accounts.models import Membership
+from ravao.accounts.selectors import office_name, role_label
 from ravao.checkins.demo import DemoOptions, DemoSummary, demo_build
 
 
@@ -67,13 +68,23 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Open {summary.site_url} and log in with a phone number below.")
         self.stdout.write(f"Password for every demo login: {summary.password}")
-        roles = dict(Role.choices)
         for login, exists in summary.logins:
-            scope = "Huyện Thạch Thất" if login.scope == "district" else login.scope
+            label, scope = _role_and_office(login.login, login.role, login.scope)
             note = "" if exists else "  (missing)"
-            self.stdout.write(
-                f"  {login.login}  {login.full_name:<18} {roles[login.role]!s:<24} {scope}{note}"
-            )
+            self.stdout.write(f"  {login.login}  {login.full_name:<18} {label:<26} {scope}{note}")
         if summary.poster_url:
             self.stdout.write("")
             self.stdout.write(f"Try a self check-in at {summary.poster_venue}: {summary.poster_url}")
+
+
+def _role_and_office(login: str, role: str, scope: str) -> tuple[str, str]:
+    """The login's role named by the unit it serves ("Quản trị viên cấp tỉnh") and its office by name
+    ("UBND Thành phố Hà Nội"), read from the membership the demo made; the venue's name for venue roles."""
+    membership = (
+        Membership.objects.filter(user__username=login, role=role).select_related("unit", "venue").first()
+    )
+    if membership is None:
+        return role_label(role), scope
+    if membership.unit is not None:
+        return role_label(role, membership.unit), office_name(membership.unit, role)
+    return role_label(role), membership.venue.name if membership.venue else scope
