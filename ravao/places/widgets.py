@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 
 # Below this many options a select is quicker than typing; above it, the search box is added.
 COMBOBOX_MIN_OPTIONS = 25
@@ -18,5 +19,10 @@ class CommuneSelect(forms.Select):
         context = super().get_context(name, value, attrs)
         count = sum(len(group[1]) if isinstance(group[1], list | tuple) else 1 for group in self.choices)
         if count >= COMBOBOX_MIN_OPTIONS:
-            context["widget"]["attrs"]["data-combobox"] = static("ravao/combobox.js")
+            attrs = context["widget"]["attrs"]
+            attrs["data-combobox"] = static("ravao/combobox.js")
+            attrs["data-combobox-placeholder"] = _("Type to search, e.g. hoan kiem")
+            # "%(count)s" is replaced by the script; a screen reader hears how many communes match.
+            attrs["data-combobox-results"] = _("%(count)s communes or wards match") % {"count": "%(count)s"}
+            attrs["data-combobox-none"] = _("No commune or ward matches")
         return context
