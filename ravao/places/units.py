@@ -405,3 +405,33 @@ def unit_choices_for_select(roots: AdminUnit | Iterable[AdminUnit]) -> list[Choi
         for parent in sorted(parents.values(), key=group_key)
     ]
     return choices + [(u.pk, u.name) for u in sort_units(loose)]
+
+
+def in_territory(units: Iterable[AdminUnit]) -> list[AdminUnit]:
+    """Those of `units` that lie in the territory (`territory_provinces`), of the map in use."""
+    paths = tuple(p.path for p in territory_provinces())
+    return [unit for unit in units if paths and unit.path.startswith(paths)]
+
+
+def staff_unit_choices(units: Iterable[AdminUnit]) -> list[Choice | GroupedChoice]:
+    """Choices for a staffing form: provinces and districts first (flat, top-down), then the communes
+    grouped by their parent (district, or province on the two-level map), in Vietnamese order."""
+    units = list(units)
+    upper = sorted((u for u in units if u.level != Level.COMMUNE), key=lambda u: (u.path.count("/"), u.path))
+    parents = AdminUnit.objects.in_bulk(
+        {u.parent_id for u in units if u.level == Level.COMMUNE and u.parent_id}
+    )
+    grouped: dict[int, list[AdminUnit]] = {}
+    loose: list[AdminUnit] = []
+    for unit in units:
+        if unit.level != Level.COMMUNE:
+            continue
+        if unit.parent_id is not None and unit.parent_id in parents:
+            grouped.setdefault(unit.parent_id, []).append(unit)
+        else:
+            loose.append(unit)
+    choices: list[Choice | GroupedChoice] = [(u.pk, u.name) for u in upper]
+    choices += [(u.pk, u.name) for u in sort_units(loose)]
+    for parent in sort_units(parents.values()):
+        choices.append((parent.name, [(u.pk, u.name) for u in sort_units(grouped[parent.pk])]))
+    return choices

@@ -277,3 +277,32 @@ class CommuneChangeTests(RavaoTestCase):
         response = self.client.get(reverse("places:venue_edit", args=[self.venue_a.pk]))
         self.assertContains(response, "back for approval")
         self.assertContains(response, '<optgroup label="Huyện Thạch Thất">', html=False)
+
+
+class StaffingChoicesTests(RavaoTestCase):
+    def unit_choices(self) -> list:
+        self.login(self.dan)
+        response = self.client.get(reverse("accounts:staff", args=[self.units["district"].pk]))
+        assert response.status_code == 200
+        return list(response.context["form"].fields["unit"].choices)
+
+    def test_the_district_then_its_communes_grouped_and_sorted(self) -> None:
+        ha_bang, lien_quan = self.units["ha_bang"], self.units["lien_quan"]
+        assert self.unit_choices() == [
+            (self.units["district"].pk, "Huyện Thạch Thất"),
+            ("Huyện Thạch Thất", [(ha_bang.pk, "Xã Hạ Bằng"), (lien_quan.pk, "Thị trấn Liên Quan")]),
+        ]
+
+    @override_settings(RAVAO_TERRITORY=["v2025-01"])
+    def test_units_outside_the_territory_are_not_offered(self) -> None:
+        assert self.unit_choices() == []
+        response = self.client.post(
+            reverse("accounts:staff_invite", args=[self.units["district"].pk]),
+            {
+                "full_name": "Lan",
+                "login": "0900000099",
+                "role": "commune_official",
+                "unit": self.units["ha_bang"].pk,
+            },
+        )
+        assert response.status_code == 400
