@@ -206,7 +206,9 @@ class CommuneChangeTests(RavaoTestCase):
         response = self.edit(commune=self.units["lien_quan"].pk)
         self.assertRedirects(response, reverse("places:venue", args=[self.venue_a.pk]))
         self.assertContains(response, "Thị trấn Liên Quan")
-        self.assertIn("approval", " ".join(str(m) for m in response.context["messages"]))
+        self.assertIn(
+            "đang chờ xã/phường đó phê duyệt", " ".join(str(m) for m in response.context["messages"])
+        )
         venue = Venue.objects.get(pk=self.venue_a.pk)
         assert (venue.commune, venue.status, venue.approved_at) == (self.units["lien_quan"], "pending", None)
         event = AuditEvent.objects.get(action="venue.commune_change")
@@ -275,7 +277,7 @@ class CommuneChangeTests(RavaoTestCase):
     def test_the_edit_page_warns_before_a_move(self) -> None:
         self.login(self.alice)
         response = self.client.get(reverse("places:venue_edit", args=[self.venue_a.pk]))
-        self.assertContains(response, "back for approval")
+        self.assertContains(response, "chờ xã/phường mới phê duyệt")
         self.assertContains(response, '<optgroup label="Huyện Thạch Thất">', html=False)
 
 
