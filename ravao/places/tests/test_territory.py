@@ -308,3 +308,18 @@ class StaffingChoicesTests(RavaoTestCase):
             },
         )
         assert response.status_code == 400
+
+
+class TerritoryCheckTests(TestCase):
+    def test_a_territory_that_is_not_loaded_is_reported(self) -> None:
+        from ravao.places.checks import check_territory_loaded
+
+        load_units(scheme="2025", province_codes=["01"])
+        with override_settings(RAVAO_TERRITORY=["v2025-01", "v2025-79"]):
+            (warning,) = check_territory_loaded(None, databases=["default"])
+            assert warning.id == "places.W001"
+            assert "v2025-79" in warning.msg and "v2025-01" not in warning.msg
+            assert warning.hint == "ravao load_units --scheme 2025 --province 79"
+            assert check_territory_loaded(None) == []  # without the database tag: nothing
+        with override_settings(RAVAO_TERRITORY=["v2025-01"]):
+            assert check_territory_loaded(None, databases=["default"]) == []
