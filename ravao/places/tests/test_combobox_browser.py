@@ -80,6 +80,16 @@ class CommunePickerInChromium(ChromiumTestCase):
         assert options.count() == 0
         box.press("Escape")
         assert box.input_value() == "Phường Hoàn Kiếm"
+        # A finger picks too; arrow down on the current choice lists every ward.
+        box.fill("hoang mai")
+        options.first.tap()
+        assert box.input_value() == "Phường Hoàng Mai"
+        box.press("ArrowDown")
+        assert options.count() == 60  # the first 60 of 126: typing narrows the list
+        box.press("Escape")
+        box.fill("hoan kiem")
+        box.press("Enter")  # the only match
+        assert box.input_value() == "Phường Hoàn Kiếm"
         page.click("main button[type=submit]")
         page.wait_for_url(f"**/manage/venues/{self.venue.pk}/")
         self.venue.refresh_from_db()

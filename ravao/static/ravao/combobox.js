@@ -76,7 +76,9 @@
     };
     // Every typed word must start a word of the name: "hoan" finds "Phường Hoàn Kiếm", "h k" too.
     var filter = function () {
-      var query = fold(input.value).split(/\s+/).filter(Boolean);
+      // The current choice in the box (focus, arrow down): list everything rather than itself alone.
+      var typed = input.value === selectedText() ? "" : input.value;
+      var query = fold(typed).split(/\s+/).filter(Boolean);
       shown = options.filter(function (o) {
         return query.every(function (q) {
           return o.words.some(function (w) { return w.indexOf(q) === 0; });
