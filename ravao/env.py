@@ -6,6 +6,7 @@ falling back to a default.
 """
 
 import os
+import re
 
 
 class ConfigError(RuntimeError):
@@ -51,6 +52,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_territory(name: str) -> list[str]:
+    """Province unit codes of one map, e.g. "v2025-01,v2025-79" (or "2025-01", "2025-1"), normalised to
+    "v2025-01". Empty: the caller decides (ravao: every loaded province of the newest map). Mixing maps is
+    refused: a server serves one map at a time (issue 14)."""
+    codes: list[str] = []
+    for item in env_list(name, []):
+        match = re.fullmatch(r"v?(2021|2025)-(\d{1,2})", item.strip().lower())
+        if match is None:
+            raise ConfigError(
+                f"{name} must list province codes such as v2025-01 (map year, then the province's GSO code), "
+                f"not {item!r}"
+            )
+        codes.append(f"v{match.group(1)}-{match.group(2).zfill(2)}")
+    if len({code.split("-")[0] for code in codes}) > 1:
+        raise ConfigError(f"{name} must name provinces of one map (2021 or 2025), not {', '.join(codes)}")
+    return sorted(set(codes))
 
 
 def load_dotenv_file(path: "os.PathLike[str] | str") -> None:

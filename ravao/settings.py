@@ -14,6 +14,7 @@ from ravao.env import (
     env_list,
     env_prefixes,
     env_str,
+    env_territory,
     env_url,
     load_dotenv_file,
 )
@@ -304,6 +305,9 @@ if RAVAO_SENTRY_DSN:
 # --- Domain settings (BRIEF §3: every threshold is a setting) ---------------------------------
 # New venues wait for the commune's approval unless this is on.
 RAVAO_AUTO_APPROVE_VENUES = env_bool("RAVAO_AUTO_APPROVE_VENUES", False)
+# The provinces (unit codes, one map) whose communes the forms offer; empty: every loaded province of the
+# newest loaded map (issue 14). See ravao/places/conf.py.
+RAVAO_TERRITORY = env_territory("RAVAO_TERRITORY")
 # A declaration older than this is re-confirmed at the next check-in.
 RAVAO_DECLARATION_MAX_AGE_HOURS = env_int("RAVAO_DECLARATION_MAX_AGE_HOURS", 24, minimum=1)
 # Look-back of the declaration's questions ("in the last 14 days ...").

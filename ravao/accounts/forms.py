@@ -129,7 +129,7 @@ class StaffInviteForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
 
-    def __init__(self, *args: Any, roles: list[tuple[str, Any]], units: list[tuple[int, Any]], **kwargs: Any):
+    def __init__(self, *args: Any, roles: list[tuple[str, Any]], units: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["role"]).choices = roles
         cast(forms.ChoiceField, self.fields["unit"]).choices = units

@@ -61,6 +61,7 @@ from ravao.accounts.services import (
     user_create,
 )
 from ravao.places.models import AdminUnit
+from ravao.places.units import in_territory, staff_unit_choices
 from ravao.privacy.models import AuditEvent
 from ravao.privacy.services import actor_office, audit_record
 from ravao.security.otp import (
@@ -508,15 +509,18 @@ STAFF_LINK_KEY = "ravao_staff_invitation"
 def _invite_form(
     user: User, unit: AdminUnit, data: Any = None
 ) -> tuple[StaffInviteForm, dict[int, AdminUnit]]:
-    """The invite form of `unit`'s page: the units at or below it that the user staffs."""
+    """The invite form of `unit`'s page: the units at or below it that the user staffs, of the
+    deployment's territory and map only (issue 14), grouped by parent in Vietnamese order."""
     units = {
-        u.pk: u for u in staffable_units(user) if u.path.startswith(unit.path) and grantable_roles(user, u)
+        u.pk: u
+        for u in in_territory(staffable_units(user))
+        if u.path.startswith(unit.path) and grantable_roles(user, u)
     }
     roles = {role for u in units.values() for role in grantable_roles(user, u)}
     form = StaffInviteForm(
         data,
         roles=[(role.value, role.label) for role in Role if role in roles],
-        units=[(u.pk, u.name) for u in units.values()],
+        units=staff_unit_choices(units.values()),
     )
     return form, units
 

@@ -14,7 +14,8 @@ from ravao.lib.text import nfc
 from ravao.people.models import HealthDeclaration, Sex
 from ravao.people.services import Answers, MemberProfile, Profile
 from ravao.places.models import AdminUnit
-from ravao.places.selectors import commune_choices
+from ravao.places.units import communes_under, territory_roots, unit_choices_for_select
+from ravao.places.widgets import CommuneSelect
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -33,8 +34,25 @@ def _yes_no(label: "StrOrPromise") -> forms.TypedChoiceField:
 
 
 class CommuneChoiceField(forms.ModelChoiceField):
+    """A commune of the deployment's territory, offered grouped and in Vietnamese order (issue 14)."""
+
+    widget = CommuneSelect
+
     def label_from_instance(self, obj: AdminUnit) -> str:
         return f"{obj.name}, {obj.parent.name}" if obj.parent else obj.name
+
+    def offer(self, *, near: AdminUnit | None = None, keep: AdminUnit | None = None) -> None:
+        """Offer the communes of the territory (`near`'s only, when it lies inside it), of the map in use
+        only. `keep`: a value already stored (e.g. a commune of the 2021 map before the move to 2025)
+        stays selectable at the top, so saving a form unchanged does not erase it."""
+        roots = territory_roots(near)
+        queryset = communes_under(roots).select_related("parent")
+        choices: list[Any] = [("", self.empty_label or "")] if self.empty_label is not None else []
+        if keep is not None and not queryset.filter(pk=keep.pk).exists():
+            queryset = queryset | AdminUnit.objects.filter(pk=keep.pk)
+            choices.append((keep.pk, self.label_from_instance(keep)))
+        self.queryset = queryset
+        self.choices = choices + unit_choices_for_select(roots)
 
 
 class DeclarationForm(forms.Form):
@@ -125,10 +143,14 @@ class ProfileForm(forms.Form):
     address = forms.CharField(label=_("Street address"), max_length=250, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
 
-    def __init__(self, *args: Any, near: AdminUnit | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, near: AdminUnit | None = None, keep: AdminUnit | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        # Only the communes around the venue: a whole country's 10,000 would make the page heavy on 3G.
-        self.fields["commune"].queryset = commune_choices(near=near)  # type: ignore[attr-defined]
+        # Only the communes around the venue: a whole country's 3,321 would make the page heavy on 3G.
+        field = self.fields["commune"]
+        assert isinstance(field, CommuneChoiceField)
+        field.offer(near=near, keep=keep)
 
     def clean_full_name(self) -> str:
         name = nfc(self.cleaned_data["full_name"])

@@ -117,7 +117,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         "address": person.address,
         "email": person.email,
     }
-    form = ProfileForm(request.POST or None, initial=initial, near=near)
+    form = ProfileForm(request.POST or None, initial=initial, near=near, keep=person.commune)
     if request.method == "POST" and form.is_valid():
         person_update_profile(person=person, profile=form.profile())
         return redirect("people:me")

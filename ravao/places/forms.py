@@ -7,7 +7,6 @@ from ravao.lib.phone import normalise_phone
 from ravao.lib.text import nfc
 from ravao.people.forms import CommuneChoiceField
 from ravao.places.models import AdminUnit, Area, Shift, Venue, VenueKind
-from ravao.places.selectors import commune_choices
 
 
 class VenueForm(forms.Form):
@@ -30,9 +29,12 @@ class VenueForm(forms.Form):
         help_text=_("Used when a visitor does not check out. Leave empty for the default of the kind."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, keep: AdminUnit | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = commune_choices()  # type: ignore[attr-defined]
+        field = self.fields["commune"]
+        assert isinstance(field, CommuneChoiceField)
+        # The territory's communes; `keep`: the venue's current commune, even of an older map.
+        field.offer(keep=keep)
 
     def clean_name(self) -> str:
         return nfc(self.cleaned_data["name"])

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from ravao.places.models import AdminUnit, Area, Venue
+from ravao.places.models import Area, Venue
 
 
 def scan_target(code: str) -> tuple[Venue, Area | None] | None:
@@ -19,11 +19,3 @@ def scan_target(code: str) -> tuple[Venue, Area | None] | None:
 
 def venue_areas(venue: Venue) -> QuerySet[Area]:
     return Area.objects.filter(venue=venue).select_related("parent").order_by("name")
-
-
-def commune_choices(*, near: AdminUnit | None = None) -> QuerySet[AdminUnit]:
-    """Communes to offer in a select: those under `near` (a district or province), else all."""
-    units = AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE).select_related("parent")
-    if near is not None:
-        units = units.filter(path__startswith=near.path)
-    return units.order_by("name")

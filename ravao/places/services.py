@@ -55,10 +55,29 @@ def venue_register(
 
 @transaction.atomic
 def venue_update(*, venue: Venue, by: User | None = None, **fields: object) -> Venue:
+    """Change a venue's details; the audit row names the fields that really changed (a form posts them
+    all). A new commune is its own audited event (`venue.commune_change`), and an active venue moving to
+    another commune goes back to pending: the new commune's officials have not approved it (issue 14,
+    item 3), unless venues are approved automatically anyway."""
+    old_commune_id = venue.commune_id
+    changed: list[str] = []
     for name, value in fields.items():
-        setattr(venue, name, nfc(value) if isinstance(value, str) else value)
+        value = nfc(value) if isinstance(value, str) else value
+        if getattr(venue, name) != value:
+            changed.append(name)
+        setattr(venue, name, value)
+    moved = "commune" in changed
+    if moved and venue.status == Venue.Status.ACTIVE and not settings.RAVAO_AUTO_APPROVE_VENUES:
+        venue.status = Venue.Status.PENDING
+        venue.approved_at = None
+        venue.approved_by = None
     venue.save()
-    _audit(by, "venue.update", venue, fields=",".join(sorted(fields)))
+    if moved:
+        old = AdminUnit.objects.get(pk=old_commune_id)
+        _audit(by, "venue.commune_change", venue, old=old.code, new=venue.commune.code, status=venue.status)
+        changed.remove("commune")
+    if changed:
+        _audit(by, "venue.update", venue, fields=",".join(sorted(changed)))
     return venue
 
 

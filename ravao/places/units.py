@@ -41,16 +41,19 @@ Names
 from __future__ import annotations
 
 import importlib.util
+import re
 import sqlite3
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ravao.lib.text import fold, nfc
+from ravao.places import conf as places_conf
 from ravao.places.models import AdminUnit
 
 Scheme = Literal["2021", "2025"]
@@ -280,39 +283,156 @@ def communes_of(unit: AdminUnit) -> QuerySet[AdminUnit]:
 Choice = tuple[int, str]
 GroupedChoice = tuple[str, list[Choice]]
 
-
-def _by_name(units: Iterable[AdminUnit]) -> list[AdminUnit]:
-    # Alphabetical on the name without its type ("Hạ Bằng", not "Xã Hạ Bằng"), folded so that a reader
-    # scanning for "Dai Dong" finds "Đại Đồng" among the D's; the full name breaks ties.
-    def key(unit: AdminUnit) -> tuple[str, str]:
-        short = unit.name.removeprefix(unit.unit_type).strip() if unit.unit_type else unit.name
-        return fold(short), unit.name
-
-    return sorted(units, key=key)
+# Type words a unit's name starts with; stripped for sorting when the unit has no `unit_type` (hand-made
+# units, test fixtures). Longest first, so "Thị trấn" is not read as "Thị" + "trấn …".
+_TYPE_WORDS = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Tỉnh", "Xã")
+_NUMBER = re.compile(r"(\d+)")
 
 
-def unit_choices_for_select(root: AdminUnit) -> list[Choice | GroupedChoice]:
-    """Choices for a select box of the communes under `root`, in Django's `choices` format.
+def short_name(unit: AdminUnit) -> str:
+    """The name without its type word: "Hạ Bằng" for "Xã Hạ Bằng", "10" for "Phường 10"."""
+    words = (unit.unit_type,) if unit.unit_type else _TYPE_WORDS
+    for word in words:
+        if unit.name.startswith(word + " "):
+            return unit.name[len(word) :].strip()
+    return unit.name
 
-    Under a province that still has districts (the 2021 map) the communes are grouped by district
-    (`<optgroup>`), because 400 communes in one flat list are unusable and a district is how people
-    locate a commune. Under a district, or a province of the 2025 map, the list is flat."""
-    communes = list(communes_of(root))
-    if root.level != Level.PROVINCE:
-        return [(u.pk, u.name) for u in _by_name(communes)]
-    districts = {u.pk: u for u in AdminUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path)}
-    if not districts:
-        return [(u.pk, u.name) for u in _by_name(communes)]
-    grouped: dict[int, list[AdminUnit]] = {pk: [] for pk in districts}
-    loose: list[AdminUnit] = []  # Not in the package's data; kept selectable rather than hidden.
+
+def collation_key(text: str) -> tuple[tuple[tuple[int, int, str], ...], str]:
+    """A sort key that orders Vietnamese names as a reader expects, close to ICU's collation:
+
+    * primary: the letters without diacritics ("Hà" and "Ha" both "ha"; "Đ" with the D's, so a reader
+      scanning for "Dai Dong" finds "Đại Đồng" there), so "Hà Đông" comes before "Hoàn Kiếm" — a byte
+      or code-point order puts every accented letter after "z";
+    * numbers by value, so "Phường 2" comes before "Phường 10" (Hồ Chí Minh City's numbered wards);
+    * secondary: the decomposed text, so names differing only by their marks still sort the same way
+      every time ("Ha" before "Hà")."""
+    primary = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in _NUMBER.split(fold(text)) if part
+    )
+    return primary, unicodedata.normalize("NFD", text.lower())
+
+
+def sort_units(units: Iterable[AdminUnit]) -> list[AdminUnit]:
+    """Units in Vietnamese alphabetical order of their name without the type word ("Xã", "Phường"…),
+    so "Phường …" does not come before every "Xã …"; the full name breaks ties."""
+    return sorted(units, key=lambda unit: (collation_key(short_name(unit)), unit.name))
+
+
+def unit_scheme(unit: AdminUnit) -> str:
+    """The map a unit belongs to: the first segment of its path ("2021", "2025"; a test fixture's own)."""
+    return unit.path.split("/", 1)[0]
+
+
+def territory_provinces() -> list[AdminUnit]:
+    """The provinces this server serves (`RAVAO_TERRITORY`), in Vietnamese order.
+
+    Unset, every loaded province of the newest loaded map: loading the 2025 map is the decision to use
+    it (until `remap_units` has moved the data, set the setting to stay on the 2021 map). Units of no
+    known map (hand-made, test fixtures) count only when no known map is loaded at all."""
+    # Retired units (moved away from by `ravao remap_units`) are kept for history, never offered.
+    provinces = AdminUnit.objects.active().filter(level=Level.PROVINCE)
+    codes = places_conf.territory()
+    if codes:
+        return sort_units(provinces.filter(code__in=codes))
+    loaded = list(provinces)
+    schemes = {unit_scheme(unit) for unit in loaded} & set(SCHEMES)
+    if schemes:
+        newest = max(schemes)
+        loaded = [unit for unit in loaded if unit_scheme(unit) == newest]
+    return sort_units(loaded)
+
+
+def territory_roots(near: AdminUnit | None = None) -> list[AdminUnit]:
+    """The units whose communes a form offers: `near` (a district or province around a venue) when it
+    lies in the territory, else the whole territory — a unit of another map is never offered."""
+    provinces = territory_provinces()
+    if near is not None and any(near.path.startswith(p.path) for p in provinces):
+        return [near]
+    return provinces
+
+
+def _under(roots: Iterable[AdminUnit]) -> Q:
+    condition = Q(pk__in=[])
+    for root in roots:
+        condition |= Q(path__startswith=root.path)
+    return condition
+
+
+def communes_under(roots: Iterable[AdminUnit]) -> QuerySet[AdminUnit]:
+    """The communes, wards and towns under any of `roots` (a form's queryset, which validates a choice)."""
+    return AdminUnit.objects.active().filter(_under(roots), level=Level.COMMUNE)
+
+
+def unit_choices_for_select(roots: AdminUnit | Iterable[AdminUnit]) -> list[Choice | GroupedChoice]:
+    """Choices for a select box of the communes under `roots`, in Django's `choices` format.
+
+    Grouped by parent (`<optgroup>`): by district where the map has districts (the 2021 map: 400 communes
+    in one flat list are unusable and a district is how people locate a commune), by province on the
+    two-level map (2025). Under a single district the list is flat, its parent being known. Groups and
+    options in Vietnamese order (`sort_units`). With several provinces of the 2021 map, a district's
+    group also names its province ("Huyện Thạch Thất — Thành phố Hà Nội")."""
+    roots = [roots] if isinstance(roots, AdminUnit) else list(roots)
+    communes = list(communes_under(roots))
+    if len(roots) == 1 and roots[0].level == Level.DISTRICT:
+        return [(u.pk, u.name) for u in sort_units(communes)]
+    parents = AdminUnit.objects.in_bulk({u.parent_id for u in communes if u.parent_id is not None})
+    provinces = AdminUnit.objects.in_bulk(
+        {p.parent_id for p in parents.values() if p.level == Level.DISTRICT and p.parent_id is not None}
+    )
+    many_provinces = len({p.pk for p in parents.values() if p.level == Level.PROVINCE} | set(provinces)) > 1
+    grouped: dict[int, list[AdminUnit]] = {}
+    loose: list[AdminUnit] = []  # No parent (hand-made data): kept selectable rather than hidden.
     for commune in communes:
-        if commune.parent_id in grouped:
-            grouped[commune.parent_id].append(commune)
+        if commune.parent_id is not None and commune.parent_id in parents:
+            grouped.setdefault(commune.parent_id, []).append(commune)
         else:
             loose.append(commune)
+
+    def label(parent: AdminUnit) -> str:
+        province = provinces.get(parent.parent_id) if parent.parent_id is not None else None
+        if many_provinces and parent.level == Level.DISTRICT and province is not None:
+            return f"{parent.name} — {province.name}"
+        return parent.name
+
+    # Provinces first, then their districts, each in Vietnamese order.
+    def group_key(parent: AdminUnit) -> tuple[object, ...]:
+        province = provinces.get(parent.parent_id) if parent.parent_id is not None else parent
+        top = province or parent
+        return (collation_key(short_name(top)), top.name, collation_key(short_name(parent)), parent.name)
+
     choices: list[Choice | GroupedChoice] = [
-        (district.name, [(u.pk, u.name) for u in _by_name(grouped[district.pk])])
-        for district in _by_name(districts.values())
-        if grouped[district.pk]  # Island districts with no commune would be empty groups.
+        (label(parent), [(u.pk, u.name) for u in sort_units(grouped[parent.pk])])
+        for parent in sorted(parents.values(), key=group_key)
     ]
-    return choices + [(u.pk, u.name) for u in _by_name(loose)]
+    return choices + [(u.pk, u.name) for u in sort_units(loose)]
+
+
+def in_territory(units: Iterable[AdminUnit]) -> list[AdminUnit]:
+    """Those of `units` that lie in the territory (`territory_provinces`), of the map in use."""
+    paths = tuple(p.path for p in territory_provinces())
+    return [unit for unit in units if paths and unit.path.startswith(paths) and unit.retired_at is None]
+
+
+def staff_unit_choices(units: Iterable[AdminUnit]) -> list[Choice | GroupedChoice]:
+    """Choices for a staffing form: provinces and districts first (flat, top-down), then the communes
+    grouped by their parent (district, or province on the two-level map), in Vietnamese order."""
+    units = list(units)
+    upper = sorted((u for u in units if u.level != Level.COMMUNE), key=lambda u: (u.path.count("/"), u.path))
+    parents = AdminUnit.objects.in_bulk(
+        {u.parent_id for u in units if u.level == Level.COMMUNE and u.parent_id}
+    )
+    grouped: dict[int, list[AdminUnit]] = {}
+    loose: list[AdminUnit] = []
+    for unit in units:
+        if unit.level != Level.COMMUNE:
+            continue
+        if unit.parent_id is not None and unit.parent_id in parents:
+            grouped.setdefault(unit.parent_id, []).append(unit)
+        else:
+            loose.append(unit)
+    choices: list[Choice | GroupedChoice] = [(u.pk, u.name) for u in upper]
+    choices += [(u.pk, u.name) for u in sort_units(loose)]
+    for parent in sort_units(parents.values()):
+        choices.append((parent.name, [(u.pk, u.name) for u in sort_units(grouped[parent.pk])]))
+    return choices

@@ -110,9 +110,19 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = access_venue(_user(request), venue_id, manage=True)
-    form = VenueForm(request.POST or None, initial=VenueForm.initial_from(venue))
+    form = VenueForm(request.POST or None, initial=VenueForm.initial_from(venue), keep=venue.commune)
     if request.method == "POST" and form.is_valid():
+        was_active = venue.status == Venue.Status.ACTIVE
         venue_update(venue=venue, by=_user(request), **form.cleaned_data)
+        if was_active and venue.status == Venue.Status.PENDING:
+            messages.warning(
+                request,
+                _(
+                    "The venue moved to %(commune)s: it waits for that commune's approval. Check-ins "
+                    "resume once it is approved."
+                )
+                % {"commune": venue.commune.name},
+            )
         return redirect("places:venue", venue_id=venue.pk)
     return render(
         request, "places/venue_form.html", {"form": form, "venue": venue}, status=400 if form.errors else 200

@@ -135,10 +135,15 @@ class Scheme2025Tests(TestCase):
         again = load_units(scheme="2021", province_codes=["01"])
         assert (again.created, again.updated) == (0, 0)
 
-    def test_choices_flat_for_a_2025_province(self) -> None:
+    def test_choices_grouped_by_province_for_a_2025_province(self) -> None:
+        # Two-level map: the province is the parent, so it names the group (issue 14).
         choices = unit_choices_for_select(AdminUnit.objects.get(code="v2025-01"))
-        assert len(choices) == 126
-        assert all(isinstance(value, int) for value, _ in choices)
+        assert len(choices) == 1
+        group, options = choices[0]
+        assert group == "Thành phố Hà Nội"
+        assert isinstance(options, list)
+        assert len(options) == 126
+        assert all(isinstance(value, int) for value, _ in options)
 
     def test_2025_rejects_districts(self) -> None:
         with pytest.raises(ValueError, match="no districts"):

@@ -29,6 +29,13 @@
   window.addEventListener("online", showOffline);
   window.addEventListener("offline", showOffline);
   showOffline();
+  // The commune search box: its script only on pages with a long commune list (see places/widgets.py).
+  var combo = document.querySelector("select[data-combobox]");
+  if (combo) {
+    var script = document.createElement("script");
+    script.src = combo.getAttribute("data-combobox");
+    document.head.appendChild(script);
+  }
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
   }
