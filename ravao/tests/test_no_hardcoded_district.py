@@ -11,13 +11,19 @@ from django.test import SimpleTestCase
 
 from ravao.tests.test_i18n import EN_PO, VI_PO, messages
 
-# The msgids that may name a district: the level itself and the labels of `role_label` for a district unit.
+# The msgids that may name a district: the level itself, the labels of `role_label` for a district unit,
+# and the page that moves a 2021 deployment (which had districts) to the 2025 map.
 ALLOWED = {
     "District",
     "District administrator",
     "District official",
     "District health officer",
+    "These communes were split between several new wards, or were districts, which the 2025 map no longer "
+    "has. Nothing here was guessed: each line keeps its old unit until you choose. The suggestion is the "
+    "data package's default ward.",
 }
+# Templates about moving off the 2021 map may name its districts.
+TEMPLATES_ABOUT_THE_2021_MAP = {"places/unit_decisions.html"}
 RAVAO = Path(__file__).resolve().parents[1]
 
 
@@ -42,6 +48,8 @@ class NoHardcodedDistrictTests(SimpleTestCase):
         district."""
         offending = []
         for template in sorted(RAVAO.glob("**/templates/**/*.html")):
+            if any(template.as_posix().endswith("templates/" + name) for name in TEMPLATES_ABOUT_THE_2021_MAP):
+                continue
             text = template.read_text(encoding="utf-8").replace("district_admin", "")
             for number, line in enumerate(text.splitlines(), start=1):
                 if re.search(r"(?i)district|huyện", line):
