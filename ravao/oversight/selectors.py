@@ -560,3 +560,55 @@ def venue_reminders(venue: Venue, *, limit: int = 10) -> QuerySet[Reminder]:
         .select_related("sent_by")
         .order_by("-sent_at")[:limit]
     )
+
+
+# --- Every venue of a unit (a ward's venues, not only the idle ones) ----------------------------------------
+
+
+def unit_venues(unit: AdminUnit, *, query: str = "") -> QuerySet[Venue]:
+    """The venues registered in the unit and below it (active, pending and suspended), optionally those whose name
+    or code contains `query`, by commune then name. Rows are annotated with their last check-in through
+    the (venue, checked_in_at) index, one look-up per venue of the page."""
+    last_scan = (
+        CheckIn.objects.filter(venue=OuterRef("pk")).order_by("-checked_in_at").values("checked_in_at")[:1]
+    )
+    venues = Venue.objects.filter(commune_id__in=_unit_ids(unit))
+    query = query.strip()
+    if query:
+        venues = venues.filter(Q(name__icontains=query) | Q(code__iexact=query))
+    return (
+        venues.select_related("commune")
+        .annotate(last_scan=Subquery(last_scan, output_field=DateTimeField()))
+        .order_by("commune__name", "name", "pk")
+    )
+
+
+# --- The by-unit chart at province scale ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartUnits:
+    """Which children the by-unit chart shows: all of them when few; otherwise the `size` with the highest
+    and the `size` with the lowest share of venues scanning in the week (the rest are in the table)."""
+
+    top: list[tuple[AdminUnit, Activity]]
+    bottom: list[tuple[AdminUnit, Activity]]
+    left_out: int
+
+    @property
+    def split(self) -> bool:
+        return bool(self.bottom)
+
+
+def _share_key(item: tuple[AdminUnit, Activity]) -> tuple[float, int, str]:
+    unit, activity = item
+    # A unit with no registered venue ranks lowest: nobody there scans (and nobody was asked to yet).
+    return (activity.share_week if activity.share_week is not None else -1.0, activity.registered, unit.name)
+
+
+def chart_units(children: list[tuple[AdminUnit, Activity]], *, size: int) -> ChartUnits:
+    """126 wards of Hà Nội in one bar chart label one in ten; `size` a side stays readable on a phone."""
+    if len(children) <= 2 * size:
+        return ChartUnits(top=list(children), bottom=[], left_out=0)
+    ranked = sorted(children, key=_share_key, reverse=True)
+    return ChartUnits(top=ranked[:size], bottom=ranked[-size:][::-1], left_out=len(ranked) - 2 * size)

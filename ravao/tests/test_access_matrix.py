@@ -179,6 +179,7 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
     "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     "oversight:flagged": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    "oversight:unit_venues": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     "oversight:unit_export": (
         COMMUNE_A,
         lambda t: {"unit_id": t.units["ha_bang"].pk, "table": "days", "fmt": "csv"},
