@@ -566,9 +566,9 @@ def venue_reminders(venue: Venue, *, limit: int = 10) -> QuerySet[Reminder]:
 
 
 def unit_venues(unit: AdminUnit, *, query: str = "") -> QuerySet[Venue]:
-    """The venues registered in the unit and below it (active, pending and suspended), optionally those whose name
-    or code contains `query`, by commune then name. Rows are annotated with their last check-in through
-    the (venue, checked_in_at) index, one look-up per venue of the page."""
+    """The venues registered in the unit and below it (active, pending and suspended), optionally those
+    whose name contains `query` or whose code is `query`, by commune then name. Rows are annotated with
+    their last check-in through the (venue, checked_in_at) index, one look-up per venue of the page."""
     last_scan = (
         CheckIn.objects.filter(venue=OuterRef("pk")).order_by("-checked_in_at").values("checked_in_at")[:1]
     )
