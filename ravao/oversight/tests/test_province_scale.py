@@ -8,6 +8,7 @@ from ravao.oversight import conf
 from ravao.oversight.selectors import Activity, chart_units, unit_figures, unit_venues
 from ravao.oversight.tests.base import OversightTestCase, local
 from ravao.places.models import AdminUnit, Venue
+from ravao.test import RavaoTwoLevelTestCase
 
 
 def _wards(parent: AdminUnit, count: int) -> list[AdminUnit]:
@@ -155,3 +156,7 @@ class UnitVenueListTest(OversightTestCase):
         self.assertContains(first, "page=2")
         second = self.client.get(self.url(), {"page": 2})
         self.assertEqual(len(second.context["page"].object_list), 8)
+
+
+class TwoLevelUnitVenueListTest(UnitVenueListTest, RavaoTwoLevelTestCase):
+    """The same on today's map: the province administrator drills down province → ward → venues."""
