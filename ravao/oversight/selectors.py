@@ -589,7 +589,7 @@ def unit_venues(unit: AdminUnit, *, query: str = "") -> QuerySet[Venue]:
 @dataclass(frozen=True)
 class ChartUnits:
     """Which children the by-unit chart shows: all of them when few; otherwise the `size` with the highest
-    and the `size` with the lowest share of venues scanning in the week (the rest are in the table)."""
+    share of venues scanning in the week and the `size` with the lowest (the rest are in the table)."""
 
     top: list[tuple[AdminUnit, Activity]]
     bottom: list[tuple[AdminUnit, Activity]]
@@ -597,18 +597,21 @@ class ChartUnits:
 
     @property
     def split(self) -> bool:
-        return bool(self.bottom)
-
-
-def _share_key(item: tuple[AdminUnit, Activity]) -> tuple[float, int, str]:
-    unit, activity = item
-    # A unit with no registered venue ranks lowest: nobody there scans (and nobody was asked to yet).
-    return (activity.share_week if activity.share_week is not None else -1.0, activity.registered, unit.name)
+        """Some units are not charted: the page says so and points to the table."""
+        return bool(self.bottom) or self.left_out > 0
 
 
 def chart_units(children: list[tuple[AdminUnit, Activity]], *, size: int) -> ChartUnits:
-    """126 wards of Hà Nội in one bar chart label one in ten; `size` a side stays readable on a phone."""
+    """126 wards of Hà Nội in one bar chart label one in ten; `size` a side stays readable on a phone.
+
+    Units with no registered venue are not charted when there are too many units (a bar of zeros says
+    nothing; the table, sortable by registered venues, lists them); the highest and lowest are disjoint."""
     if len(children) <= 2 * size:
         return ChartUnits(top=list(children), bottom=[], left_out=0)
-    ranked = sorted(children, key=_share_key, reverse=True)
-    return ChartUnits(top=ranked[:size], bottom=ranked[-size:][::-1], left_out=len(ranked) - 2 * size)
+    with_venues = [(u, a) for u, a in children if a.registered]
+    ranked = sorted(
+        with_venues, key=lambda item: (-(item[1].share_week or 0.0), -item[1].registered, item[0].name)
+    )
+    top = ranked[:size]
+    bottom = ranked[size:][-size:][::-1]  # the lowest first
+    return ChartUnits(top=top, bottom=bottom, left_out=len(children) - len(top) - len(bottom))

@@ -280,7 +280,7 @@ def _activity_charts(figures: UnitFigures) -> dict[str, Any]:
         return {"activity": _activity_series([(label, a) for _k, label, a in figures.kinds])}
     chosen = chart_units(figures.children, size=conf.CHART_UNITS)
     charts = {"activity": _activity_series([(u.name, a) for u, a in chosen.top])}
-    if chosen.split:
+    if chosen.bottom:
         charts["activity_low"] = _activity_series([(u.name, a) for u, a in chosen.bottom])
     return charts
 

@@ -48,9 +48,20 @@ class ChartUnitsTest(OversightTestCase):
         shown = {u.pk for u, _a in chosen.top} | {u.pk for u, _a in chosen.bottom}
         self.assertEqual(len(shown), 30)  # no ward twice
 
+    def test_units_without_venues_are_left_to_the_table(self) -> None:
+        """Issue 14, item 5: 121 empty wards and 5 with venues (the demo's shape): no bar of zeros."""
+        wards = _wards(self.units["province"], 126)
+        children = [(w, Activity(registered=10 if n < 5 else 0, active_week=n)) for n, w in enumerate(wards)]
+        chosen = chart_units(children, size=15)
+        self.assertEqual([u.pk for u, _a in chosen.top], [w.pk for w in reversed(wards[:5])])
+        self.assertEqual(chosen.bottom, [])
+        self.assertEqual(chosen.left_out, 121)
+        self.assertTrue(chosen.split)
+
     def test_the_province_page_splits_the_chart_and_keeps_every_ward_in_the_table(self) -> None:
         wards = _wards(self.units["province"], 2 * conf.CHART_UNITS + 5)
-        Venue.objects.create(code="V-W", name="Quán Phường", kind="shop", commune=wards[0], status="active")
+        for n, ward in enumerate(wards):
+            Venue.objects.create(code=f"V-W{n}", name=f"Quán {n}", kind="shop", commune=ward, status="active")
         self.login(self.make_user("0900000099", "Tỉnh", "district_admin", unit=self.units["province"]))
         response = self.client.get(reverse("oversight:unit", args=[self.units["province"].pk]))
         self.assertEqual(response.status_code, 200)
