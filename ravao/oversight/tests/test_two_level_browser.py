@@ -28,10 +28,9 @@ class TwoLevelInChromium(ChromiumTestCase):
         self.province = province
         self.ward = AdminUnit.objects.get(name="Xã Hạ Bằng", parent=province)
         # A shop of the ward waits for approval (the demo's pending ones fall where the dice say).
-        self.pending = (
-            Venue.objects.filter(commune=self.ward, kind="shop", status="active").order_by("pk").first()
-        )
-        assert self.pending is not None
+        pending = Venue.objects.filter(commune=self.ward, kind="shop", status="active").order_by("pk").first()
+        assert pending is not None
+        self.pending: Venue = pending
         Venue.objects.filter(pk=self.pending.pk).update(status="pending", approved_at=None, approved_by=None)
 
     def new_page(self) -> tuple[Any, list[str]]:
