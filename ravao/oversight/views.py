@@ -24,6 +24,7 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles, venues_in_scope_of
 from ravao.checkins.models import CheckIn
 from ravao.lib.exports import CONTENT_TYPES, write_csv, write_xlsx
+from ravao.lib.text import nfc
 from ravao.oversight import conf
 from ravao.oversight.access import (
     access_oversight_unit,
@@ -334,7 +335,9 @@ def unit_venue_list(request: HttpRequest, unit_id: int) -> HttpResponse:
     with its last check-in, leading to the venue's page. Numbers only: no person is shown."""
     user = _user(request)
     unit_obj = access_oversight_unit(user, unit_id)
-    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    # NUL and other control characters cannot be in a name (PostgreSQL refuses NUL in a query: a 500).
+    raw = "".join(ch if ch.isprintable() else " " for ch in request.GET.get("q", "")[: MAX_QUERY * 4])
+    query = nfc(" ".join(raw.split()))[:MAX_QUERY]
     venues = unit_venues(unit_obj, query=query)
     page: Page[Any] = Paginator(venues, conf.PAGE_SIZE).get_page(_page_number(request))
     context = {
