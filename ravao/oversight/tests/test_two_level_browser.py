@@ -100,7 +100,7 @@ class TwoLevelInChromium(ChromiumTestCase):
         self.assertEqual(visible.count(), 1)
         self.shot(page, "two-level-02-province-vi.png")
 
-        visible.locator("a").click()
+        visible.locator("a").first.click()
         page.wait_for_url(f"**/oversight/units/{self.ward.pk}/")
         self.assertEqual(page.locator("main h1").inner_text(), "Xã Hạ Bằng")
         self.assertIn("Thành phố Hà Nội", page.locator("p.kicker").text_content())  # breadcrumb, no district
