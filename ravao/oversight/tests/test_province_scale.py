@@ -76,7 +76,7 @@ class ChartUnitsTest(OversightTestCase):
         # Every ward (and the old district) stays in the table, linked to its page.
         for ward in wards:
             self.assertContains(response, reverse("oversight:unit", args=[ward.pk]))
-            self.assertContains(response, reverse("oversight:unit_venues", args=[ward.pk]))  # straight to them
+            self.assertContains(response, reverse("oversight:unit_venues", args=[ward.pk]))
         self.assertEqual(len(response.context["child_rows"]), len(wards) + 1)
 
 
