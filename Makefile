@@ -30,9 +30,10 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(STAMP) node_modules/.installed .env
 
+# The demo runs on today's two-level map (province → ward); `ravao demo --scheme 2021 --reset` for the old one.
 demo: install
 	$(BIN)/ravao migrate --noinput
-	$(BIN)/ravao demo
+	$(BIN)/ravao demo --scheme 2025
 	$(BIN)/ravao runserver 127.0.0.1:8000
 
 run: install

@@ -4,6 +4,14 @@ alice   manager of venue A (Xã Hạ Bằng)        bob     manager of venue B (
 sam     staff of venue A                        carol   official of Hạ Bằng commune
 cuong   official of Liên Quan (another commune) hana    health officer of the district
 dan     district administrator                  a visitor with a remembered device (self.visitor)
+
+Two shapes of map (issue 14, item 6). `RavaoTestCase` is the three-level map in force until 30 June 2025
+(province → district → commune); `RavaoTwoLevelTestCase` is today's map (province → ward, no district):
+the same personas on the 2025 wards of the former Thạch Thất area, venue A in Xã Hạ Bằng, venue B (Chợ
+Liên Quan, whose town merged into it) in Xã Thạch Thất, and dan and hana serving the province. In both,
+`units["district"]` is the unit the administrator and the health officer serve (the district, or the
+province on the two-level map), so a test written against the personas runs unchanged on both shapes;
+`units["lien_quan"]` is venue B's commune (Thị trấn Liên Quan, or Xã Thạch Thất).
 """
 
 import uuid
@@ -36,6 +44,20 @@ def make_units() -> dict[str, AdminUnit]:
         code="t-09955", name="Thị trấn Liên Quan", level="commune", parent=district, path="t/01/276/09955/"
     )
     return {"province": province, "district": district, "ha_bang": ha_bang, "lien_quan": lien_quan}
+
+
+def make_two_level_units() -> dict[str, AdminUnit]:
+    """Today's map: the province directly above its wards (GSO codes of the 2025 units)."""
+    province = AdminUnit.objects.create(
+        code="t25-01", name="Thành phố Hà Nội", level="province", path="t25/01/"
+    )
+    ha_bang = AdminUnit.objects.create(
+        code="t25-09982", name="Xã Hạ Bằng", level="commune", parent=province, path="t25/01/09982/"
+    )
+    thach_that = AdminUnit.objects.create(
+        code="t25-09955", name="Xã Thạch Thất", level="commune", parent=province, path="t25/01/09955/"
+    )
+    return {"province": province, "district": province, "ha_bang": ha_bang, "lien_quan": thach_that}
 
 
 def make_person(
@@ -79,9 +101,16 @@ class RavaoTestCase(TestCase):
     visitor: Person
     visitor_device: Device
 
+    # True on today's map (province → ward): for the few assertions that depend on the shape.
+    two_level = False
+
+    @classmethod
+    def make_unit_tree(cls) -> dict[str, AdminUnit]:
+        return make_units()
+
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.units = make_units()
+        cls.units = cls.make_unit_tree()
         cls.venue_a = Venue.objects.create(
             code="V000001",
             name="Công ty May Hạ Bằng",
@@ -138,6 +167,17 @@ class RavaoTestCase(TestCase):
     @staticmethod
     def minutes_ago(minutes: int) -> datetime:
         return timezone.now() - timedelta(minutes=minutes)
+
+
+class RavaoTwoLevelTestCase(RavaoTestCase):
+    """The same personas on the two-level map since 1 July 2025: the province administrator (dan) and the
+    province's health officer (hana) directly above the ward officials (carol, cuong)."""
+
+    two_level = True
+
+    @classmethod
+    def make_unit_tree(cls) -> dict[str, AdminUnit]:
+        return make_two_level_units()
 
 
 def _signed(value: str) -> str:

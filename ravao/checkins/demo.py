@@ -1,5 +1,13 @@
 """A realistic demo district: Huyện Thạch Thất (Hà Nội) with venues, people, declarations and check-ins.
 
+Two maps (issue 14, item 6). `--scheme 2021` builds it on the three-level map in force until 30 June 2025:
+Huyện Thạch Thất and its communes, a district administrator and the district's health officer.
+`--scheme 2025` builds the same area on today's two-level map: the 2025 wards that took over the former
+district (Xã Thạch Thất, Xã Hạ Bằng, Xã Tây Phương, Xã Hòa Lạc, Xã Yên Xuân, from the data package's
+`converter_2025.json`), directly under Thành phố Hà Nội, with a province administrator, ward officials and
+ward health officers. The builder is the same: places it names by their 2021 commune ("Thị trấn Liên
+Quan", "Xã Phùng Xá") go to the ward that took that commune over (`WARD_OF_2021`).
+
 `demo_build` fills the current database so that every journey of the brief can be shown at once: the
 oversight pages have venues that scan and venues that do not, tracing has a factory with production lines
 and shifts, the personal page has two weeks of visits. Everything comes from one `random.Random(seed)`,
@@ -46,7 +54,7 @@ from ravao.people.models import Device, HealthDeclaration, Person, Sex
 from ravao.people.selectors import person_status
 from ravao.places.models import AdminUnit, Area, Shift, Venue, VenueKind
 from ravao.places.services import area_create, shift_create, venue_register, venue_set_status
-from ravao.places.units import communes_of, load_units, unit_code
+from ravao.places.units import Scheme, communes_of, load_units, unit_code
 from ravao.privacy.crypto import lookup_hash
 from ravao.tracing.models import Case
 from ravao.tracing.retention import delete_cases
@@ -76,7 +84,8 @@ class DemoLogin:
     login: str
     full_name: str
     role: str
-    # Where the role applies: "district", a commune's full name, or one of the named venues' names.
+    # Where the role applies: "district" (the unit the administrator serves: the district on the 2021 map,
+    # the province on the 2025 one), a commune's or ward's full name, or one of the named venues' names.
     scope: str
 
 
@@ -91,6 +100,45 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("0900000008", "Hoàng Đức Thắng", Role.VENUE_MANAGER, HEALTH_NAME),
     DemoLogin("0900000009", "Vũ Thị Mai", Role.VENUE_MANAGER, SCHOOL_NAME),
 )
+
+# Today's map: the same people, the administrator over the province, health officers in the wards.
+DEMO_LOGINS_2025: tuple[DemoLogin, ...] = (
+    DemoLogin("0900000001", "Nguyễn Văn Hùng", Role.DISTRICT_ADMIN, "district"),
+    DemoLogin("0900000002", "Trần Thị Lan", Role.HEALTH_OFFICER, "Xã Thạch Thất"),
+    DemoLogin("0900000003", "Lê Văn Bình", Role.COMMUNE_OFFICIAL, "Xã Hạ Bằng"),
+    DemoLogin("0900000004", "Phạm Thị Hoa", Role.COMMUNE_OFFICIAL, "Xã Thạch Thất"),
+    DemoLogin("0900000005", "Đỗ Minh Tuấn", Role.VENUE_MANAGER, FACTORY_NAME),
+    DemoLogin("0900000006", "Bùi Văn Nam", Role.VENUE_STAFF, FACTORY_NAME),
+    DemoLogin("0900000007", "Ngô Thị Hằng", Role.VENUE_MANAGER, MARKET_NAME),
+    DemoLogin("0900000008", "Hoàng Đức Thắng", Role.VENUE_MANAGER, HEALTH_NAME),
+    DemoLogin("0900000009", "Vũ Thị Mai", Role.VENUE_MANAGER, SCHOOL_NAME),
+    DemoLogin("0900000010", "Đặng Thu Hà", Role.HEALTH_OFFICER, "Xã Hạ Bằng"),
+)
+
+# The 2025 wards of the former Thạch Thất district (GSO codes; `converter_2025.json` of the data package).
+WARDS_2025 = ("09955", "09982", "10003", "09988", "04930")
+# The 2021 communes the builder names → the 2025 ward that took each over.
+WARD_OF_2021 = {
+    "Thị trấn Liên Quan": "Xã Thạch Thất",
+    "Xã Phùng Xá": "Xã Tây Phương",
+    "Xã Thạch Xá": "Xã Tây Phương",
+    "Xã Cần Kiệm": "Xã Hạ Bằng",
+}
+
+
+@dataclass(frozen=True)
+class DemoMap:
+    scheme: Scheme
+    top_code: str  # the unit the administrator serves
+    ward_codes: tuple[str, ...] | None  # None: every commune under the top unit
+    logins: tuple[DemoLogin, ...]
+
+
+DEMO_MAPS: dict[str, DemoMap] = {
+    "2021": DemoMap("2021", DISTRICT_GSO_CODE, None, DEMO_LOGINS),
+    "2025": DemoMap("2025", PROVINCE_GSO_CODE, WARDS_2025, DEMO_LOGINS_2025),
+}
+ALL_DEMO_LOGINS = sorted({d.login for m in DEMO_MAPS.values() for d in m.logins})
 
 # Opening hours by kind (BRIEF: markets in the morning, shops into the evening); None = no fixed hours.
 HOURS: dict[str, tuple[time, time] | None] = {
@@ -180,9 +228,15 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
+class DemoConflict(Exception):
+    """The demo of the other map is loaded: the two share logins, so one must be reset first."""
+
+
 @dataclass
 class DemoSummary:
     created: bool  # False when the demo was already loaded and nothing was written
+    scheme: str = "2021"
+    area: str = ""  # the unit the administrator serves ("Huyện Thạch Thất", "Thành phố Hà Nội")
     counts: list[tuple[str, int]] = field(default_factory=list)
     logins: list[tuple[DemoLogin, bool]] = field(default_factory=list)  # (login, exists)
     password: str = DEMO_PASSWORD
@@ -197,18 +251,38 @@ class DemoOptions:
     people: int = 5000
     venues: int = 300
     days: int = 14
+    # The map: "2021" (three levels, the district) or "2025" (two levels, the wards of the former district).
+    # `ravao demo` builds 2025 unless told otherwise; the Python default stays 2021 for the existing tests.
+    scheme: Scheme = "2021"
 
 
 # --- Entry points ------------------------------------------------------------------------------------------
 
 
 def demo_district() -> AdminUnit | None:
-    return AdminUnit.objects.filter(code=unit_code("2021", DISTRICT_GSO_CODE)).first()
+    return demo_top("2021")
 
 
-def demo_is_loaded() -> bool:
-    district = demo_district()
-    return district is not None and _district_venues(district).filter(name=FACTORY_NAME).exists()
+def demo_top(scheme: str) -> AdminUnit | None:
+    """The unit the demo's administrator serves: Huyện Thạch Thất (2021) or Thành phố Hà Nội (2025)."""
+    demo_map = DEMO_MAPS[scheme]
+    return AdminUnit.objects.filter(code=unit_code(demo_map.scheme, demo_map.top_code)).first()
+
+
+def demo_communes(scheme: str) -> QuerySet[AdminUnit]:
+    """The communes (2021) or wards (2025) the demo fills, in code order (the same seed, the same demo)."""
+    demo_map = DEMO_MAPS[scheme]
+    top = demo_top(scheme)
+    if top is None:
+        return AdminUnit.objects.none()
+    if demo_map.ward_codes is None:
+        return communes_of(top)
+    codes = [unit_code(demo_map.scheme, code) for code in demo_map.ward_codes]
+    return AdminUnit.objects.filter(code__in=codes, path__startswith=top.path).order_by("code")
+
+
+def demo_is_loaded(scheme: str = "2021") -> bool:
+    return _demo_venues(scheme).filter(name=FACTORY_NAME).exists()
 
 
 def demo_build(
@@ -222,16 +296,20 @@ def demo_build(
     options = options or DemoOptions()
     now = now or timezone.now()
     report = progress or _no_progress
+    scheme = options.scheme
     if reset:
         demo_reset()
-    if demo_is_loaded():
-        return demo_summary(created=False)
+    if demo_is_loaded(scheme):
+        return demo_summary(created=False, scheme=scheme)
+    other = next((s for s in DEMO_MAPS if s != scheme and demo_is_loaded(s)), None)
+    if other is not None:
+        raise DemoConflict(f"The {other} demo is loaded; rebuild with --reset to switch to the {scheme} map.")
     report("units", 0, 1)
-    load_units(scheme="2021", province_codes=[PROVINCE_GSO_CODE])
+    load_units(scheme=scheme, province_codes=[PROVINCE_GSO_CODE])
     report("units", 1, 1)
     with transaction.atomic():
         _Builder(options=options, now=now, report=report).build()
-    return demo_summary(created=True)
+    return demo_summary(created=True, scheme=scheme)
 
 
 @transaction.atomic
@@ -241,10 +319,16 @@ def demo_reset() -> None:
     Everything living in the district goes, including rows someone added by hand while trying the demo:
     on a demo database that is what "start again" means. Check-ins and declarations are deleted first,
     in bulk, so Django's deletion collector does not load 100,000 rows to cascade them one by one."""
-    district = demo_district()
-    if district is not None:
-        venues = _district_venues(district)
-        people = Person.objects.filter(commune__path__startswith=district.path)
+    for scheme in DEMO_MAPS:
+        _reset_area(scheme)
+    User.objects.filter(username__in=ALL_DEMO_LOGINS).delete()
+
+
+def _reset_area(scheme: str) -> None:
+    communes = demo_communes(scheme)
+    if communes.exists():
+        venues = _demo_venues(scheme)
+        people = Person.objects.filter(commune__in=communes)
         CheckIn.objects.filter(venue__in=venues).delete()
         CheckIn.objects.filter(person__in=people).delete()
         HealthDeclaration.objects.filter(person__in=people).delete()
@@ -256,19 +340,21 @@ def demo_reset() -> None:
         delete_cases(list(case_ids.distinct()))
         people.delete()
         venues.delete()
-    User.objects.filter(username__in=[d.login for d in DEMO_LOGINS]).delete()
 
 
-def demo_summary(*, created: bool) -> DemoSummary:
-    summary = DemoSummary(created=created, site_url=settings.SITE_URL + "/")
-    district = demo_district()
-    if district is None:
+def demo_summary(*, created: bool, scheme: str = "2021") -> DemoSummary:
+    summary = DemoSummary(created=created, scheme=scheme, site_url=settings.SITE_URL + "/")
+    top = demo_top(scheme)
+    if top is None:
         return summary
-    venues = _district_venues(district)
+    summary.area = top.name
+    logins = DEMO_MAPS[scheme].logins
+    communes = demo_communes(scheme)
+    venues = _demo_venues(scheme)
     checkins = CheckIn.objects.filter(venue__in=venues)
-    people = Person.objects.filter(commune__path__startswith=district.path)
+    people = Person.objects.filter(commune__in=communes)
     summary.counts = [
-        ("Communes", communes_of(district).count()),
+        ("Communes" if scheme == "2021" else "Wards", communes.count()),
         ("Venues", venues.count()),
         ("  active", venues.filter(status=Venue.Status.ACTIVE).count()),
         ("  pending", venues.filter(status=Venue.Status.PENDING).count()),
@@ -283,9 +369,9 @@ def demo_summary(*, created: bool) -> DemoSummary:
         ("  estimated exit", checkins.filter(checked_out_estimated=True).count()),
     ]
     existing = set(
-        User.objects.filter(username__in=[d.login for d in DEMO_LOGINS]).values_list("username", flat=True)
+        User.objects.filter(username__in=[d.login for d in logins]).values_list("username", flat=True)
     )
-    summary.logins = [(d, d.login in existing) for d in DEMO_LOGINS]
+    summary.logins = [(d, d.login in existing) for d in logins]
     market = venues.filter(name=MARKET_NAME, status=Venue.Status.ACTIVE).first()
     if market is not None:
         summary.poster_venue = market.name
@@ -293,8 +379,8 @@ def demo_summary(*, created: bool) -> DemoSummary:
     return summary
 
 
-def _district_venues(district: AdminUnit) -> QuerySet[Venue]:
-    return Venue.objects.filter(commune__path__startswith=district.path)
+def _demo_venues(scheme: str) -> QuerySet[Venue]:
+    return Venue.objects.filter(commune__in=demo_communes(scheme))
 
 
 # --- The builder -------------------------------------------------------------------------------------------
@@ -369,10 +455,16 @@ class _Builder:
         return datetime.combine(day, time(), tzinfo=self.tz) + timedelta(minutes=minutes)
 
     def build(self) -> None:
-        district = AdminUnit.objects.get(code=unit_code("2021", DISTRICT_GSO_CODE))
-        self.district = district
-        self.communes = list(communes_of(district))
+        scheme = self.o.scheme
+        top = demo_top(scheme)
+        assert top is not None, "load_units ran first"
+        self.district = top  # the administrator's unit: the district (2021) or the province (2025)
+        self.logins = DEMO_MAPS[scheme].logins
+        self.communes = list(demo_communes(scheme))
         self.by_name = {c.name: c for c in self.communes}
+        if scheme == "2025":  # the builder's 2021 names → the wards that took those communes over
+            for old, new in WARD_OF_2021.items():
+                self.by_name.setdefault(old, self.by_name[new])
         self.users = self._users()
         self._venues()
         plans = self._people()
@@ -384,14 +476,14 @@ class _Builder:
 
     def _users(self) -> dict[str, User]:
         users: dict[str, User] = {}
-        for demo in DEMO_LOGINS:
+        for demo in self.logins:
             user = User.objects.filter(username=demo.login).first()
             if user is None:  # An existing account is left as it is (idempotent; its password may differ).
                 user = user_create(login=demo.login, password=DEMO_PASSWORD, full_name=demo.full_name)
             users[demo.login] = user
             if demo.scope == "district":
                 membership_grant(user=user, role=demo.role, unit=self.district)
-            elif demo.role == Role.COMMUNE_OFFICIAL:
+            elif demo.role in (Role.COMMUNE_OFFICIAL, Role.HEALTH_OFFICER):
                 membership_grant(user=user, role=demo.role, unit=self.by_name[demo.scope])
         self.report("users", 1, 1)
         return users
@@ -572,7 +664,8 @@ class _Builder:
         agencies = [(name, lien_quan) for name in DISTRICT_AGENCIES]
         agencies += [(f"Công an {c.unit_type.lower()} {self._short(c)}", c) for c in self.communes]
         # Phùng Xá industrial park, and the communes the Hòa Lạc hi-tech park spreads over.
-        park_communes = ("Xã Phùng Xá", "Xã Hạ Bằng", "Xã Tân Xã", "Xã Bình Yên", "Xã Thạch Hòa")
+        park_communes = ("Xã Phùng Xá", "Xã Hạ Bằng", "Xã Tân Xã", "Xã Bình Yên", "Xã Thạch Hòa",
+                         "Xã Tây Phương", "Xã Hòa Lạc")  # fmt: skip
         parks = [c for c in self.communes if c.name in park_communes] or self.communes
         specs: list[tuple[str, str, AdminUnit, str]] = []
         while len(specs) < count:
@@ -590,7 +683,7 @@ class _Builder:
                 specs.append((name, kind, commune, self._address(commune)))
             elif kind == VenueKind.FACTORY:
                 commune = rng.choice(parks)
-                park = ("Khu công nghiệp Phùng Xá" if commune.name == "Xã Phùng Xá"
+                park = ("Khu công nghiệp Phùng Xá" if commune.name in ("Xã Phùng Xá", "Xã Tây Phương")
                         else "Khu công nghệ cao Hòa Lạc")  # fmt: skip
                 name = f"{rng.choice(FACTORY_TYPES)} {rng.choice(COMPANY_WORDS)}"
                 specs.append((name, kind, commune, f"Lô CN-{rng.randint(6, 60):02d}, {park}"))

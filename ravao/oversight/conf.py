@@ -17,3 +17,6 @@ PAGE_SIZE = env_int("RAVAO_OVERSIGHT_PAGE_SIZE", 50, minimum=5)
 REMINDER_INTERVAL_HOURS = env_int("RAVAO_REMINDER_INTERVAL_HOURS", 20, minimum=1)
 # The roll-up command also recomputes this many past days besides today (1 = yesterday).
 ROLLUP_PAST_DAYS = env_int("RAVAO_ROLLUP_PAST_DAYS", 1, minimum=0)
+# The by-unit chart shows every child unit up to twice this many; beyond that (126 wards of a province)
+# the this-many highest and lowest shares of venues scanning, every unit staying in the table below it.
+CHART_UNITS = env_int("RAVAO_OVERSIGHT_CHART_UNITS", 15, minimum=3)

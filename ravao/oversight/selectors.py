@@ -560,3 +560,58 @@ def venue_reminders(venue: Venue, *, limit: int = 10) -> QuerySet[Reminder]:
         .select_related("sent_by")
         .order_by("-sent_at")[:limit]
     )
+
+
+# --- Every venue of a unit (a ward's venues, not only the idle ones) ----------------------------------------
+
+
+def unit_venues(unit: AdminUnit, *, query: str = "") -> QuerySet[Venue]:
+    """The venues registered in the unit and below it (active, pending and suspended), optionally those
+    whose name contains `query` or whose code is `query`, by commune then name. Rows are annotated with
+    their last check-in through the (venue, checked_in_at) index, one look-up per venue of the page."""
+    last_scan = (
+        CheckIn.objects.filter(venue=OuterRef("pk")).order_by("-checked_in_at").values("checked_in_at")[:1]
+    )
+    venues = Venue.objects.filter(commune_id__in=_unit_ids(unit))
+    query = query.strip()
+    if query:
+        venues = venues.filter(Q(name__icontains=query) | Q(code__iexact=query))
+    return (
+        venues.select_related("commune")
+        .annotate(last_scan=Subquery(last_scan, output_field=DateTimeField()))
+        .order_by("commune__name", "name", "pk")
+    )
+
+
+# --- The by-unit chart at province scale ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartUnits:
+    """Which children the by-unit chart shows: all of them when few; otherwise the `size` with the highest
+    share of venues scanning in the week and the `size` with the lowest (the rest are in the table)."""
+
+    top: list[tuple[AdminUnit, Activity]]
+    bottom: list[tuple[AdminUnit, Activity]]
+    left_out: int
+
+    @property
+    def split(self) -> bool:
+        """Some units are not charted: the page says so and points to the table."""
+        return bool(self.bottom) or self.left_out > 0
+
+
+def chart_units(children: list[tuple[AdminUnit, Activity]], *, size: int) -> ChartUnits:
+    """126 wards of Hà Nội in one bar chart label one in ten; `size` a side stays readable on a phone.
+
+    Units with no registered venue are not charted when there are too many units (a bar of zeros says
+    nothing; the table, sortable by registered venues, lists them); the highest and lowest are disjoint."""
+    if len(children) <= 2 * size:
+        return ChartUnits(top=list(children), bottom=[], left_out=0)
+    with_venues = [(u, a) for u, a in children if a.registered]
+    ranked = sorted(
+        with_venues, key=lambda item: (-(item[1].share_week or 0.0), -item[1].registered, item[0].name)
+    )
+    top = ranked[:size]
+    bottom = ranked[size:][-size:][::-1]  # the lowest first
+    return ChartUnits(top=top, bottom=bottom, left_out=len(children) - len(top) - len(bottom))

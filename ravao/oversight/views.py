@@ -24,6 +24,7 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles, venues_in_scope_of
 from ravao.checkins.models import CheckIn
 from ravao.lib.exports import CONTENT_TYPES, write_csv, write_xlsx
+from ravao.lib.text import nfc
 from ravao.oversight import conf
 from ravao.oversight.access import (
     access_oversight_unit,
@@ -32,14 +33,17 @@ from ravao.oversight.access import (
     oversight_home_target,
 )
 from ravao.oversight.selectors import (
+    Activity,
     IdleVenueRow,
     UnitFigures,
     VenueFigures,
+    chart_units,
     flagged_checkins,
     idle_venue_rows,
     idle_venues,
     masked_name,
     unit_figures,
+    unit_venues,
     venue_figures,
     venue_reminders,
 )
@@ -255,19 +259,31 @@ def _unit_chart(figures: UnitFigures) -> dict[str, Any]:
             "labels": [label for label, _n in _method_counts(figures.week)],
             "values": [n for _label, n in _method_counts(figures.week)],
         },
-        "activity": {
-            "labels": [u.name for u, _a in figures.children] or [label for _k, label, _a in figures.kinds],
-            "registered": [a.registered for _u, a in figures.children]
-            or [a.registered for *_x, a in figures.kinds],
-            "today": [a.active_today for _u, a in figures.children]
-            or [a.active_today for *_x, a in figures.kinds],
-            "week": [a.active_week for _u, a in figures.children]
-            or [a.active_week for *_x, a in figures.kinds],
-            "label_registered": _("Registered"),
-            "label_today": _("Scanned today"),
-            "label_week": _("Scanned in the last %(days)d days") % {"days": conf.WEEK_DAYS},
-        },
     }
+
+
+def _activity_series(items: list[tuple[str, Activity]]) -> dict[str, Any]:
+    return {
+        "labels": [label for label, _a in items],
+        "registered": [a.registered for _l, a in items],
+        "today": [a.active_today for _l, a in items],
+        "week": [a.active_week for _l, a in items],
+        "label_registered": _("Registered"),
+        "label_today": _("Scanned today"),
+        "label_week": _("Scanned in the last %(days)d days") % {"days": conf.WEEK_DAYS},
+    }
+
+
+def _activity_charts(figures: UnitFigures) -> dict[str, Any]:
+    """The by-unit chart (by kind when the unit has no children); at province scale the highest and the
+    lowest shares only, in two charts, so that every bar keeps its label."""
+    if not figures.children:
+        return {"activity": _activity_series([(label, a) for _k, label, a in figures.kinds])}
+    chosen = chart_units(figures.children, size=conf.CHART_UNITS)
+    charts = {"activity": _activity_series([(u.name, a) for u, a in chosen.top])}
+    if chosen.bottom:
+        charts["activity_low"] = _activity_series([(u.name, a) for u, a in chosen.bottom])
+    return charts
 
 
 @login_required
@@ -299,12 +315,39 @@ def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
         "idle_days": conf.IDLE_DAYS,
         "week_days": conf.WEEK_DAYS,
         "chart_days": len(figures.chart_days),
-        "chart": _unit_chart(figures),
+        "chart": _unit_chart(figures) | _activity_charts(figures),
+        "chart_split": chart_units(figures.children, size=conf.CHART_UNITS),
+        "chart_units": conf.CHART_UNITS,
         "days_table": _unit_tables(figures)["days"](),
         "child_rows": [(u.name, u.pk, a) for u, a in figures.children],
         "kind_rows": [(label, None, a) for _k, label, a in figures.kinds],
     }
     return render(request, "oversight/unit.html", context)
+
+
+MAX_QUERY = 100  # a venue name is at most 200 characters; a longer search is someone testing the box
+
+
+@login_required
+@require_GET
+def unit_venue_list(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Every venue of a unit (a ward, or a province through its wards), searchable by name or code, each
+    with its last check-in, leading to the venue's page. Numbers only: no person is shown."""
+    user = _user(request)
+    unit_obj = access_oversight_unit(user, unit_id)
+    # NUL and other control characters cannot be in a name (PostgreSQL refuses NUL in a query: a 500).
+    raw = "".join(ch if ch.isprintable() else " " for ch in request.GET.get("q", "")[: MAX_QUERY * 4])
+    query = nfc(" ".join(raw.split()))[:MAX_QUERY]
+    venues = unit_venues(unit_obj, query=query)
+    page: Page[Any] = Paginator(venues, conf.PAGE_SIZE).get_page(_page_number(request))
+    context = {
+        "unit": unit_obj,
+        "ancestors": _ancestors_in_scope(user, unit_obj),
+        "page": page,
+        "query": query,
+        "idle_days": conf.IDLE_DAYS,
+    }
+    return render(request, "oversight/unit_venues.html", context)
 
 
 def _official_role(user: User) -> str:

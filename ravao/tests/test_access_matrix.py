@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ravao.checkins.models import CheckIn
 from ravao.places.models import Area, Shift
-from ravao.test import RavaoTestCase, make_person
+from ravao.test import RavaoTestCase, RavaoTwoLevelTestCase, make_person
 from ravao.tracing.models import Alert, Case, Contact
 from ravao.tracing.services import case_open, case_send_alerts
 
@@ -182,6 +182,7 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
     "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     "oversight:flagged": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
+    "oversight:unit_venues": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
     "oversight:unit_export": (
         COMMUNE_A,
         lambda t: {"unit_id": t.units["ha_bang"].pk, "table": "days", "fmt": "csv"},
@@ -317,3 +318,8 @@ class AccessMatrixTests(RavaoTestCase):
     def test_api_matrix(self) -> None:
         for path, (row, kwargs) in API_ROWS.items():
             self.check(path, path.format(**kwargs(self)), row)
+
+
+class TwoLevelAccessMatrixTests(AccessMatrixTests, RavaoTwoLevelTestCase):
+    """The same matrix on today's map (province → ward, issue 14 item 6): dan administers the province,
+    hana is its health officer, carol and cuong are ward officials; every row must hold unchanged."""

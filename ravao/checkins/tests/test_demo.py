@@ -13,14 +13,19 @@ from django.utils import timezone
 from ravao.accounts.models import Membership, Role, User
 from ravao.checkins.demo import (
     DEMO_LOGINS,
+    DEMO_LOGINS_2025,
     DEMO_PASSWORD,
     FACTORY_NAME,
     HEALTH_NAME,
     LINES,
+    WARDS_2025,
+    DemoConflict,
     DemoOptions,
     DemoSummary,
     demo_build,
+    demo_communes,
     demo_district,
+    demo_top,
 )
 from ravao.checkins.models import CheckIn
 from ravao.lib.cccd import parse_cccd
@@ -167,7 +172,9 @@ class DemoTests(TestCase):
 
     def test_the_command_prints_the_summary(self) -> None:
         out = StringIO()
-        call_command("demo", people=SMALL.people, venues=SMALL.venues, days=SMALL.days, stdout=out)
+        call_command(
+            "demo", scheme="2021", people=SMALL.people, venues=SMALL.venues, days=SMALL.days, stdout=out
+        )
         text = out.getvalue()
         self.assertIn("already loaded", text)
         self.assertIn(DEMO_PASSWORD, text)
@@ -175,3 +182,76 @@ class DemoTests(TestCase):
         self.assertIn("/v/", text)
         for demo in DEMO_LOGINS:
             self.assertIn(demo.login, text)
+
+
+SMALL_2025 = DemoOptions(seed=7, people=200, venues=40, days=3, scheme="2025")
+
+
+class TwoLevelDemoTests(TestCase):
+    """`ravao demo --scheme 2025` (issue 14, item 6): the same kind of demo on the 2025 wards of the former
+    Thạch Thất district, directly under the province, with a province administrator, ward officials and
+    ward health officers."""
+
+    now: datetime
+    summary: DemoSummary
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.now = timezone.now()
+        cls.summary = demo_build(options=SMALL_2025, now=cls.now)
+
+    def test_the_wards_are_the_2025_ones_under_the_province(self) -> None:
+        province = demo_top("2025")
+        assert province is not None
+        self.assertEqual((province.name, province.level), ("Thành phố Hà Nội", "province"))
+        wards = list(demo_communes("2025"))
+        self.assertEqual(sorted(w.code for w in wards), sorted(f"v2025-{c}" for c in WARDS_2025))
+        self.assertIn("Xã Thạch Thất", {w.name for w in wards})
+        self.assertIn("Xã Hạ Bằng", {w.name for w in wards})
+        for ward in wards:
+            self.assertEqual(ward.parent_id, province.pk)  # no district in between
+        # Every venue and person of the demo is in one of those wards; none on the 2021 map.
+        self.assertEqual(Venue.objects.exclude(commune__in=wards).count(), 0)
+        self.assertEqual(Person.objects.exclude(commune__in=wards).count(), 0)
+        self.assertEqual(Venue.objects.count(), SMALL_2025.venues)
+        self.assertEqual(set(Venue.objects.values_list("kind", flat=True)), set(VenueKind.values))
+        self.assertTrue(CheckIn.objects.exists())
+
+    def test_every_ward_has_a_health_station_and_a_peoples_committee(self) -> None:
+        for ward in demo_communes("2025"):
+            kinds = set(Venue.objects.filter(commune=ward).values_list("kind", flat=True))
+            self.assertLessEqual({VenueKind.HEALTH, VenueKind.AGENCY}, kinds, ward.name)
+
+    def test_the_logins_serve_the_province_and_the_wards(self) -> None:
+        province = demo_top("2025")
+        printed = {login.login for login, exists in self.summary.logins if exists}
+        self.assertEqual(printed, {d.login for d in DEMO_LOGINS_2025})
+        self.assertEqual(self.summary.area, "Thành phố Hà Nội")
+        for demo in DEMO_LOGINS_2025:
+            membership = Membership.objects.get(user__username=demo.login, role=demo.role)
+            if demo.scope == "district":
+                self.assertEqual(membership.unit, province)
+            elif demo.role in (Role.COMMUNE_OFFICIAL, Role.HEALTH_OFFICER):
+                assert membership.unit is not None
+                self.assertEqual(membership.unit.name, demo.scope)
+                self.assertEqual(membership.unit.parent, province)
+            else:
+                self.assertEqual(membership.venue.name, demo.scope)  # type: ignore[union-attr]
+        factory = Venue.objects.get(name=FACTORY_NAME)
+        self.assertEqual(factory.commune.name, "Xã Tây Phương")  # Phùng Xá's ward since 2025
+
+    def test_switching_maps_needs_a_reset(self) -> None:
+        with self.assertRaises(DemoConflict):
+            demo_build(options=SMALL, now=self.now)
+        summary = demo_build(options=SMALL, now=self.now, reset=True)
+        self.assertTrue(summary.created)
+        self.assertEqual(Venue.objects.exclude(commune__in=demo_communes("2021")).count(), 0)
+        self.assertFalse(User.objects.filter(username="0900000010").exists())  # 2025-only login gone
+
+    def test_the_command_builds_the_2025_map_by_default(self) -> None:
+        out = StringIO()
+        call_command("demo", people=10, venues=40, days=1, stdout=out)
+        text = out.getvalue()
+        self.assertIn("already loaded", text)
+        self.assertIn("Thành phố Hà Nội", text)
+        self.assertIn("0900000010", text)

@@ -14,6 +14,7 @@ from ravao.oversight.selectors import idle_venues, masked_name, unit_figures, ve
 from ravao.oversight.services import stats_rollup
 from ravao.oversight.tests.base import TODAY, OversightTestCase, local
 from ravao.places.models import AdminUnit, Venue
+from ravao.test import RavaoTwoLevelTestCase
 
 
 class UnitFiguresTest(OversightTestCase):
@@ -244,3 +245,11 @@ class MaskedNameTest(OversightTestCase):
     def test_names_are_masked(self) -> None:
         self.assertEqual(masked_name("Nguyễn Văn An"), "N. V. A.")
         self.assertEqual(masked_name("  "), "—")
+
+
+class TwoLevelUnitFiguresTest(UnitFiguresTest, RavaoTwoLevelTestCase):
+    """The same figures against direct counts on today's map (issue 14, item 5): province → ward."""
+
+
+class TwoLevelIdleVenuesTest(IdleVenuesTest, RavaoTwoLevelTestCase):
+    """Venues that do not scan, on today's map."""

@@ -10,6 +10,7 @@ from ravao.notifications.services import notifications_send_due
 from ravao.oversight.models import Reminder
 from ravao.oversight.tests.base import OversightTestCase
 from ravao.privacy.models import AuditEvent
+from ravao.test import RavaoTwoLevelTestCase
 
 
 class IndexTest(OversightTestCase):
@@ -300,3 +301,7 @@ class RemindViewTest(OversightTestCase):
         self.assertEqual(self.client.get(self.url()).status_code, 405)
         self.assertEqual(self.client.post(reverse("oversight:remind", args=[999999])).status_code, 404)
         self.assertFalse(Reminder.objects.exists())
+
+
+class TwoLevelUnitPageTest(UnitPageTest, RavaoTwoLevelTestCase):
+    """The unit page on today's map (issue 14, item 6): province → ward, no district in between."""

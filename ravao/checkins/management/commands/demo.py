@@ -1,4 +1,5 @@
-"""`ravao demo [--seed N] [--people N] [--venues N] [--days N] [--reset]`: a realistic demo district."""
+"""`ravao demo [--scheme 2025|2021] [--seed N] [--people N] [--venues N] [--days N] [--reset]`: a realistic
+demo of the Thạch Thất area (Hà Nội), on today's two-level map by default."""
 
 import sys
 import time
@@ -8,16 +9,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ravao.accounts.models import Membership
 from ravao.accounts.selectors import office_name, role_label
-from ravao.checkins.demo import DemoOptions, DemoSummary, demo_build
+from ravao.checkins.demo import DemoConflict, DemoOptions, DemoSummary, demo_build
+from ravao.places.units import Scheme
 
 
 class Command(BaseCommand):
     help = (
-        "Build a demo of Huyện Thạch Thất (Hà Nội) on the current database: venues, people, declarations "
-        "and two weeks of check-ins, plus demo logins. Safe to run again; --reset rebuilds it."
+        "Build a demo of the Thạch Thất area (Hà Nội) on the current database: venues, people, declarations "
+        "and two weeks of check-ins, plus demo logins. --scheme 2025 (default): the 2025 wards of the former "
+        "district under the province; --scheme 2021: Huyện Thạch Thất and its communes. Safe to run again; "
+        "--reset rebuilds it (and is needed to switch maps)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--scheme",
+            choices=("2025", "2021"),
+            default="2025",
+            help="The map: 2025 (two levels, today's; default) or 2021 (with the district).",
+        )
         parser.add_argument("--seed", type=int, default=2021, help="Random seed (default 2021).")
         parser.add_argument("--people", type=int, default=5000, help="People (default 5000).")
         parser.add_argument("--venues", type=int, default=300, help="Venues, at least ~50 (default 300).")
@@ -32,13 +42,21 @@ class Command(BaseCommand):
         self._stage = ""
         # A bar redrawn in place on a terminal; one line per finished stage when piped to a file.
         self._tty = (hasattr(self.stdout, "isatty") and self.stdout.isatty()) or sys.stdout.isatty()
-        summary = demo_build(
-            options=DemoOptions(
-                seed=options["seed"], people=options["people"], venues=options["venues"], days=options["days"]
-            ),
-            reset=options["reset"],
-            progress=self._progress,
-        )
+        scheme: Scheme = "2021" if options["scheme"] == "2021" else "2025"
+        try:
+            summary = demo_build(
+                options=DemoOptions(
+                    seed=options["seed"],
+                    people=options["people"],
+                    venues=options["venues"],
+                    days=options["days"],
+                    scheme=scheme,
+                ),
+                reset=options["reset"],
+                progress=self._progress,
+            )
+        except DemoConflict as error:
+            raise CommandError(str(error)) from error
         self._print_summary(summary)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
@@ -57,7 +75,9 @@ class Command(BaseCommand):
     def _print_summary(self, summary: DemoSummary) -> None:
         elapsed = time.perf_counter() - self.started
         if summary.created:
-            self.stdout.write(self.style.SUCCESS(f"Demo district built in {elapsed:.1f} s."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo of {summary.area} ({summary.scheme} map) built in {elapsed:.1f} s.")
+            )
         else:
             self.stdout.write(
                 self.style.WARNING("The demo is already loaded: nothing written (use --reset to rebuild).")
@@ -69,7 +89,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Open {summary.site_url} and log in with a phone number below.")
         self.stdout.write(f"Password for every demo login: {summary.password}")
         for login, exists in summary.logins:
-            label, scope = _role_and_office(login.login, login.role, login.scope)
+            fallback = summary.area if login.scope == "district" else login.scope
+            label, scope = _role_and_office(login.login, login.role, fallback)
             note = "" if exists else "  (missing)"
             self.stdout.write(f"  {login.login}  {login.full_name:<18} {label:<26} {scope}{note}")
         if summary.poster_url:
