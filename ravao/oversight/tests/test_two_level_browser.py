@@ -118,3 +118,57 @@ class TwoLevelInChromium(ChromiumTestCase):
     @staticmethod
     def shot(page: Any, name: str) -> None:
         page.screenshot(path=str(SCREENS / name), full_page=True)
+
+    def test_a_ward_health_officer_traces_across_wards_and_the_contact_sees_the_office(self) -> None:
+        """Issue 14, done-when: a ward health officer traces a person of the ward whose exposure was in
+        another ward; the contact's own page names the office that looked ("Trạm Y tế Xã Hạ Bằng")."""
+        from datetime import timedelta
+
+        from ravao.checkins.models import CheckIn
+        from ravao.people.devices import COOKIE_NAME
+        from ravao.people.models import Device, Person
+        from ravao.test import _signed, make_person
+
+        other_ward = AdminUnit.objects.get(name="Xã Thạch Thất", parent=self.province)
+        venue = Venue.objects.filter(commune=other_ward, status="active").order_by("pk").first()
+        assert venue is not None
+        case_person = make_person(name="Trương Văn Ca", phone="0966123001")
+        Person.objects.filter(pk=case_person.pk).update(commune=self.ward)
+        contact = make_person(name="Đinh Thị Tiếp", phone="0966123002")
+        start = timezone.now() - timedelta(days=1)
+        for person in (case_person, contact):
+            CheckIn.objects.create(
+                person=person, venue=venue, checked_in_at=start, checked_out_at=start + timedelta(hours=2),
+                method="self",
+            )  # fmt: skip
+        page, errors = self.new_page()
+        self.log_in(page, "0900000010")  # Đặng Thu Hà, health officer of Xã Hạ Bằng
+        page.goto(f"{self.live_server_url}/tracing/")
+        page.fill("input[name=q]", "0966123001")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        self.assertNotIn("0966123001", page.url)  # the search is a POST
+        page.locator("a[href*='/tracing/cases/new/?r=']").first.click()
+        page.fill("input[name=reason]", "XN-HB-2026-001")
+        page.fill("input[name=onset_date]", timezone.localdate().isoformat())
+        page.locator("main form button[type=submit]").last.click()
+        page.wait_for_url("**/tracing/cases/*/")
+        page.wait_for_load_state("networkidle")
+        self.assertIn("Đinh Thị Tiếp", page.inner_text("main"))  # the exposure was in another ward
+        self.assertIn(venue.name, page.inner_text("main"))
+        self.shot(page, "two-level-03-ward-officer-traces-across-wards-vi.png")
+        self.assertEqual(errors, [])
+
+        device = Device.objects.create(person=contact, is_owner=True)
+        context = self.browser.new_context(viewport=DESKTOP, locale="vi-VN")
+        self.addCleanup(context.close)
+        host = self.live_server_url.split("//")[1].split(":")[0]
+        context.add_cookies(
+            [{"name": COOKIE_NAME, "value": _signed(str(device.key)), "domain": host, "path": "/"}]
+        )
+        mine = context.new_page()
+        mine.goto(f"{self.live_server_url}/me/")
+        text = mine.inner_text("main")
+        self.assertIn("Trạm Y tế Xã Hạ Bằng", text)
+        self.assertNotIn("huyện", text.lower())
+        self.shot(mine, "two-level-04-contact-sees-the-office-vi.png")
