@@ -86,7 +86,10 @@ def staff_invite(*, venue: Venue, invited_by: User, login: str, full_name: str) 
 ROLE_LEVELS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset({AdminUnit.Level.PROVINCE, AdminUnit.Level.DISTRICT}),
     Role.COMMUNE_OFFICIAL: frozenset({AdminUnit.Level.COMMUNE}),
-    Role.HEALTH_OFFICER: frozenset({AdminUnit.Level.DISTRICT, AdminUnit.Level.COMMUNE}),
+    # A province's health office (Sở Y tế / CDC) traces across its wards on the two-level map (issue 14).
+    Role.HEALTH_OFFICER: frozenset(
+        {AdminUnit.Level.PROVINCE, AdminUnit.Level.DISTRICT, AdminUnit.Level.COMMUNE}
+    ),
 }
 
 

@@ -94,3 +94,15 @@ class OfficeNameTests(SimpleTestCase):
             self.assertEqual(office_name(COMMUNE, Role.HEALTH_OFFICER), "Trạm Y tế Xã Hạ Bằng")
         with translation.override("en"):
             self.assertEqual(office_name(WARD, Role.HEALTH_OFFICER), "Health station of Phường Hoàn Kiếm")
+
+
+class RoleLevelsTests(SimpleTestCase):
+    def test_a_province_may_have_health_officers_on_the_two_level_map(self) -> None:
+        """Issue 14: with no district level, the province's health office traces across its wards."""
+        from ravao.accounts.services import role_fits_unit
+
+        province = AdminUnit(code="v2025-01", name="Thành phố Hà Nội", level="province", path="v2025/01/")
+        ward = AdminUnit(code="v2025-00004", name="Phường Ba Đình", level="commune", path="v2025/01/00004/")
+        self.assertTrue(role_fits_unit(Role.HEALTH_OFFICER, province))
+        self.assertTrue(role_fits_unit(Role.HEALTH_OFFICER, ward))
+        self.assertFalse(role_fits_unit(Role.COMMUNE_OFFICIAL, province))
