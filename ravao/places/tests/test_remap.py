@@ -372,7 +372,8 @@ class DemoRemapTests(TestCase):
     """The issue's "done when": the 2021 demo moves to 2025 with every count checked before and after."""
 
     def test_it_moves_the_2021_demo(self) -> None:
-        call_command("demo", "--people", "60", "--venues", "50", "--days", "1", stdout=StringIO())
+        demo_args = ["--scheme", "2021", "--people", "60", "--venues", "50", "--days", "1"]
+        call_command("demo", *demo_args, stdout=StringIO())
         call_command("rollup_stats", "--last", "2", stdout=StringIO())
         load_units(scheme="2025", province_codes=["01"])
         before = counts()
