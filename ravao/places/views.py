@@ -167,6 +167,10 @@ def rotate_code(request: HttpRequest, venue_id: int) -> HttpResponse:
             raise Http404
     if request.POST.get("confirm") != "yes":
         return render(request, "places/rotate_confirm.html", {"venue": venue, "area": area})
+    shown = request.POST.get("current")
+    if shown is not None and shown != (area or venue).qr_code:
+        # The confirm step sent twice (a double tap, a retry): the code it asked about is already replaced.
+        return redirect("places:venue", venue_id=venue.pk)
     if area is not None:
         area_rotate_code(area=area, by=_user(request))
     else:

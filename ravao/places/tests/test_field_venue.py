@@ -52,6 +52,20 @@ class RotateCodeConfirmationTests(RavaoTestCase):
         self.venue_a.refresh_from_db()
         self.assertNotEqual(self.venue_a.qr_code, code)
 
+    def test_the_confirm_step_sent_twice_replaces_the_code_once(self) -> None:
+        self.login(self.alice)
+        code = self.venue_a.qr_code
+        page = self.client.post(self.url())
+        self.assertContains(page, f'name="current" value="{code}"')
+        self.client.post(self.url(), {"confirm": "yes", "current": code})
+        self.venue_a.refresh_from_db()
+        replaced = self.venue_a.qr_code
+        self.assertNotEqual(replaced, code)
+        self.client.post(self.url(), {"confirm": "yes", "current": code})
+        self.venue_a.refresh_from_db()
+        self.assertEqual(self.venue_a.qr_code, replaced)
+        self.assertEqual(AuditEvent.objects.filter(action="venue.rotate_code").count(), 1)
+
     def test_an_area_code_asks_too(self) -> None:
         self.login(self.alice)
         area = self.venue_a.areas.create(name="Xưởng 1", kind="room")
