@@ -106,6 +106,28 @@ class RetriedFormTests(RavaoTestCase):
         self.assertEqual(AuditEvent.objects.filter(action="gate.manual", person_id=person.pk).count(), 1)
         self.assertEqual(CheckIn.objects.filter(person=person).count(), 1)
 
+    def test_a_staff_entry_with_someone_elses_id_shows_nothing_of_theirs(self) -> None:
+        """issue 12, finding 8: an id that is another venue's check-in is not a retry: the visitor is
+        entered under a fresh id and nothing of the other person comes back."""
+        theirs = self.device_client().post(
+            self.url(), {"action": "checkin", "client_id": self.new_client_id()}
+        )
+        other = CheckIn.objects.get(person=self.visitor)
+        self.assertEqual(theirs.status_code, 200)
+        profile = Profile(
+            full_name=VISITOR["full_name"], phone="0912000111", id_number=None, year_of_birth=1941,
+            sex="female", nationality="Việt Nam", commune=None, address="", email="",
+        )  # fmt: skip
+        checkin, person, created = gate_manual_entry(
+            venue=self.venue_b, area=None, staff=self.bob, role="venue_manager", profile=profile,
+            answers=None, client_id=other.client_id, now=timezone.now(),
+        )  # fmt: skip
+        self.assertTrue(created)
+        self.assertNotEqual(person.pk, self.visitor.pk)
+        self.assertNotEqual(checkin.pk, other.pk)
+        self.assertEqual(checkin.venue_id, self.venue_b.pk)
+        self.assertEqual(AuditEvent.objects.filter(action="gate.manual", person_id=person.pk).count(), 1)
+
 
 class DatabaseOutageTests(RavaoTestCase):
     def test_the_api_answers_503_json_when_the_database_is_down(self) -> None:
