@@ -1,10 +1,12 @@
 """The JSON API under /api/v1/ (django-ninja). Routers and schemas only: the work is done by the
 same services and selectors the pages use."""
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,8 @@ from ravao.people.models import Device
 from ravao.people.selectors import declaration_is_fresh, household_members, person_latest_declaration
 from ravao.places.models import Area, Venue
 from ravao.places.selectors import scan_target
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="ravao API",
@@ -235,6 +239,19 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         request,
         {"code": "invalid", "message": _("The request is not valid."), "errors": exc.errors},
         status=422,
+    )
+
+
+@api.exception_handler(DatabaseError)
+def unavailable(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    """The database is unreachable (an outage, a failover, a lock timeout): the documented 503 with a code
+    the phone or the other system can act on (try again later), not Django's HTML 500 (issue 12, finding
+    9). Logged with its traceback like any server error."""
+    logger.error("API request failed on the database", exc_info=exc)
+    return api.create_response(
+        request,
+        {"code": "unavailable", "message": _("The service is unavailable for a moment; try again.")},
+        status=503,
     )
 
 

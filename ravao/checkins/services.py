@@ -100,8 +100,18 @@ def _close_open_visits(*, person: Person, at: datetime, exclude_venue_id: int | 
     """Close the person's open visits: a check-in elsewhere means they left, at the latest, now.
 
     The partial index `checkin_open` makes this a tiny lookup; a person rarely has more than one.
+    Must run inside the transaction that inserts the new check-in (issue 12, finding 9): the person's row
+    is locked first, so a second check-in of the same person a few milliseconds later (another venue,
+    another phone, the gate) waits for this one to commit, then sees and closes it. Locking the open
+    visits alone would not do: when there is none yet there is nothing to lock. PostgreSQL takes a row
+    lock (`SELECT … FOR UPDATE`); SQLite ignores it and serialises the writers itself.
     """
-    open_visits = CheckIn.objects.filter(person=person, checked_out_at__isnull=True).select_related("venue")
+    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+    open_visits = (
+        CheckIn.objects.select_for_update(of=("self",))
+        .filter(person=person, checked_out_at__isnull=True)
+        .select_related("venue")
+    )
     for visit in open_visits:
         if visit.venue_id == exclude_venue_id:
             # Moving to another area of the same venue: a real exit from the previous area.
@@ -997,15 +1007,64 @@ def gate_manual_entry(
     declaration when the visitor answered the questions). Returns (check-in, person, person created).
     An existing person (same phone or ID number) is used as they are; their profile is not rewritten.
     A phone that belongs to someone of another name (a relative's, as the form allows) adds the visitor
-    to that person's household (issue 9): their own person and history, never merged into the relative."""
+    to that person's household (issue 9): their own person and history, never merged into the relative.
 
+    A retried form (same `client_id`, issue 12 finding 8) writes nothing: no second declaration, no
+    second audit row. A retry seen after the first committed returns the stored entry; one racing with it
+    loses on the check-in's unique client_id and everything it wrote is rolled back."""
+    stored = _manual_entry_stored(client_id=client_id, venue=venue)
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            return _manual_entry_write(
+                venue=venue, area=area, staff=staff, role=role, profile=profile, answers=answers,
+                client_id=client_id, now=now, request=request,
+            )  # fmt: skip
+    except _ManualEntryReplayed:
+        stored = _manual_entry_stored(client_id=client_id, venue=venue)
+        if stored is not None:
+            return stored
+    # The id is another check-in's (not a manual entry of this venue): nothing of it is shown, the
+    # visitor is entered under a fresh id.
+    return gate_manual_entry(
+        venue=venue, area=area, staff=staff, role=role, profile=profile, answers=answers,
+        client_id=uuid.uuid4(), now=now, request=request,
+    )  # fmt: skip
+
+
+class _ManualEntryReplayed(Exception):
+    """The client_id was recorded by a concurrent request: this attempt's writes are rolled back."""
+
+
+def _manual_entry_stored(*, client_id: uuid.UUID, venue: Venue) -> tuple[CheckIn, Person, bool] | None:
+    checkin = (
+        CheckIn.objects.select_related("person")
+        .filter(client_id=client_id, venue=venue, method=CheckIn.Method.MANUAL)
+        .first()
+    )
+    return None if checkin is None else (checkin, checkin.person, False)
+
+
+def _manual_entry_write(
+    *,
+    venue: Venue,
+    area: Area | None,
+    staff: Any,
+    role: str,
+    profile: Any,
+    answers: Any | None,
+    client_id: uuid.UUID,
+    now: datetime,
+    request: HttpRequest | None,
+) -> tuple[CheckIn, Person, bool]:
     person, created, household = _manual_entry_person(
         profile=profile, staff=staff, role=role, request=request
     )
     if answers is not None:
         declaration_submit(person=person, answers=answers, now=now)
     status = person_status(person, person_latest_declaration(person), now=now)
-    checkin, _created = checkin_create(
+    checkin, checkin_created = checkin_create(
         person=person,
         venue=venue,
         area=area,
@@ -1014,6 +1073,8 @@ def gate_manual_entry(
         client_id=client_id,
         status_at_entry=status,
     )
+    if not checkin_created:
+        raise _ManualEntryReplayed
     audit_record(
         actor=staff,
         action="gate.manual",

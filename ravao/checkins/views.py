@@ -7,7 +7,7 @@ They are kept light (one stylesheet, one small script, both cached) for cheap ph
 import json
 import uuid
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -47,6 +47,7 @@ from ravao.people.verification import VerificationRefused, person_verify_phone, 
 from ravao.people.views_verify import PENDING_SESSION_KEY, refusal_message
 from ravao.places.models import AdminUnit, Area, Venue
 from ravao.places.selectors import scan_target
+from ravao.privacy.crypto import lookup_hash
 from ravao.security.ratelimit import client_key
 
 
@@ -88,6 +89,58 @@ def _record(
     )
     checkin.venue, checkin.area = venue, area  # already loaded; saves two queries on a replay
     return _confirmation(request, checkin, person=person, status=status)
+
+
+class _Replayed(Exception):
+    """The form's client_id is recorded already (a retried POST, a double tap): raised inside the
+    attempt's transaction so that its own writes (a person, a device, a declaration) are rolled back,
+    and the first answer is given again (issue 12, finding 8)."""
+
+    def __init__(self, checkin: CheckIn) -> None:
+        super().__init__()
+        self.checkin = checkin
+
+
+def _declare_and_record(
+    request: HttpRequest,
+    *,
+    venue: Venue,
+    area: Area | None,
+    person: Person,
+    device: Device,
+    answers: Answers,
+    client_id: uuid.UUID,
+    now: datetime,
+) -> HttpResponse:
+    """A new declaration and the check-in it goes with, both or neither. The same client_id again
+    declares nothing: a retry that comes after the first committed is seen before writing; one that
+    raced with it loses on the check-in's unique client_id and its declaration is rolled back."""
+    stored = CheckIn.objects.select_related("venue", "area").filter(client_id=client_id).first()
+    if stored is not None:
+        return _replayed(request, stored, person=person)
+    try:
+        with transaction.atomic():
+            declaration = declaration_submit(person=person, answers=answers, now=now)
+            checkin, created, status = checkin_self_scan(
+                device=device, venue=venue, area=area, declaration=declaration, client_id=client_id, at=now
+            )
+            if not created:
+                raise _Replayed(checkin)
+    except _Replayed as replay:
+        return _replayed(request, replay.checkin, person=person)
+    checkin.venue, checkin.area = venue, area
+    return _confirmation(request, checkin, person=person, status=status)
+
+
+def _replayed(request: HttpRequest, checkin: CheckIn, *, person: Person) -> HttpResponse:
+    """The first answer to a retried form, to its own person only; another person's id (a hostile
+    replay) shows the page again, as if nothing was there."""
+    if checkin.person_id != person.pk:
+        return redirect(request.path)
+    status = checkin.status_at_entry or person_status(
+        person, person_latest_declaration(person), now=timezone.now()
+    )
+    return _confirmation(request, checkin, person=person, status=status, created=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,15 +186,17 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         assert declaration is not None
         return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
     elif action == "reconfirm" and declaration is not None:
-        declaration = declaration_submit(
-            person=person, answers=Answers.from_declaration(declaration), now=now
-        )
-        return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
+        return _declare_and_record(
+            request, venue=venue, area=area, person=person, device=device,
+            answers=Answers.from_declaration(declaration),
+            client_id=_parse_client_id(request.POST.get("client_id")), now=now,
+        )  # fmt: skip
     form = DeclarationForm(request.POST if action == "update" else None, initial=_initial(declaration))
     if action == "update" and form.is_valid():
-        with transaction.atomic():
-            declaration = declaration_submit(person=person, answers=form.answers(), now=now)
-        return _record(request, venue=venue, area=area, person=person, device=device, declaration=declaration)
+        return _declare_and_record(
+            request, venue=venue, area=area, person=person, device=device, answers=form.answers(),
+            client_id=_parse_client_id(request.POST.get("client_id")), now=now,
+        )  # fmt: skip
 
     context: dict[str, Any] = {
         "venue": venue,
@@ -260,19 +315,14 @@ def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> Ht
                     return held
                 error, status = held, 429
             else:
-                now = timezone.now()
-                with transaction.atomic():
-                    # A known phone gets a provisional person of its own (issue 9): the device owns only it.
-                    person = person_register_self(profile=profile_form.profile())
-                    device = device_register(person=person, owner=True)
-                    declaration = declaration_submit(
-                        person=person, answers=declaration_form.answers(), now=now
-                    )
-                    response = _record(
-                        request, venue=venue, area=area, person=person, device=device, declaration=declaration
-                    )
-                remember_device(response, device)
-                return response
+                return _register_and_record(
+                    request,
+                    venue=venue,
+                    area=area,
+                    profile=profile_form.profile(),
+                    answers=declaration_form.answers(),
+                    client_id=_parse_client_id(request.POST.get("client_id")),
+                )
         else:
             status = 400
     else:
@@ -286,6 +336,68 @@ def _first_visit(request: HttpRequest, *, venue: Venue, area: Area | None) -> Ht
         "error": error,
     }
     return render(request, "checkins/first_visit.html", context, status=status)
+
+
+# A retried first visit gets the first answer (and its device) back only this long after it, and only
+# with the same phone typed: the form's client_id alone must not hand out someone's device later.
+FIRST_VISIT_RETRY_WINDOW = timedelta(minutes=10)
+
+
+def _register_and_record(
+    request: HttpRequest,
+    *,
+    venue: Venue,
+    area: Area | None,
+    profile: Profile,
+    answers: Answers,
+    client_id: uuid.UUID,
+) -> HttpResponse:
+    """Register the phone's person and owner device, declare, check in: all or nothing. A retried form
+    (the first answer lost on the way, issue 12 finding 8) writes nothing more and gets the first answer
+    with the first device, the owner one; a retry racing with the first is rolled back the same way."""
+    now = timezone.now()
+    replay = _first_visit_replay(request, client_id=client_id, profile=profile, now=now)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            # A known phone gets a provisional person of its own (issue 9): the device owns only it.
+            person = person_register_self(profile=profile)
+            device = device_register(person=person, owner=True)
+            declaration = declaration_submit(person=person, answers=answers, now=now)
+            checkin, created, status = checkin_self_scan(
+                device=device, venue=venue, area=area, declaration=declaration, client_id=client_id, at=now
+            )
+            if not created:
+                raise _Replayed(checkin)
+    except _Replayed:
+        replay = _first_visit_replay(request, client_id=client_id, profile=profile, now=now)
+        return replay or redirect(request.path)
+    checkin.venue, checkin.area = venue, area
+    response = _confirmation(request, checkin, person=person, status=status)
+    remember_device(response, device)
+    return response
+
+
+def _first_visit_replay(
+    request: HttpRequest, *, client_id: uuid.UUID, profile: Profile, now: datetime
+) -> HttpResponse | None:
+    """The first answer to a first visit sent again: its check-in, made by an owner device a moment ago
+    for a person with the phone typed again. None when there is no such visit."""
+    checkin = (
+        CheckIn.objects.select_related("venue", "area", "device", "person")
+        .filter(client_id=client_id, device__isnull=False, checked_in_at__gte=now - FIRST_VISIT_RETRY_WINDOW)
+        .first()
+    )
+    if checkin is None or checkin.device is None or not checkin.device.is_owner:
+        return None
+    person = checkin.person
+    typed = lookup_hash(profile.phone) if profile.phone else None
+    if typed is None or typed not in (person.phone_hash, person.claimed_phone_hash):
+        return None
+    response = _confirmation(request, checkin, person=person, status=checkin.status_at_entry, created=False)
+    remember_device(response, checkin.device)
+    return response
 
 
 # --- RAVAO_REQUIRE_PHONE_VERIFICATION: a first visit waits for its code (issue 9) ------------------------

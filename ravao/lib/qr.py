@@ -37,3 +37,10 @@ def qr_svg(data: str) -> bytes:
     buffer = io.BytesIO()
     make_qr(data).save(buffer, kind="svg", border=QUIET_ZONE, dark="#000", light="#fff", xmldecl=True)
     return buffer.getvalue()
+
+
+def qr_svg_inline(data: str) -> str:
+    """An SVG element for an HTML page, sized by its CSS (issue 12, finding 4): a `viewBox` and no fixed
+    width or height, so shrinking it to a 34 mm card scales the whole symbol; a fixed size cropped it.
+    The quiet zone is drawn white, so the code also scans on a coloured or dark background."""
+    return str(make_qr(data).svg_inline(border=QUIET_ZONE, omitsize=True, dark="#000", light="#fff"))

@@ -24,12 +24,14 @@ YES_NO = [(False, _("No")), (True, _("Yes"))]
 
 
 def _yes_no(label: "StrOrPromise") -> forms.TypedChoiceField:
+    # No answer is chosen in advance (issue 12, finding 7): a pre-ticked "No" made a careless declaration
+    # one tap. Each question must be answered, and an unanswered one says so in words.
     return forms.TypedChoiceField(
         label=label,
         choices=YES_NO,
         coerce=lambda v: v in (True, "True"),
         widget=forms.RadioSelect,
-        initial=False,
+        error_messages={"required": _("Please answer this question: Yes or No.")},
     )
 
 

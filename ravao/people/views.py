@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ravao.checkins import conf as gate_conf
 from ravao.checkins.gate import mask_name
 from ravao.checkins.selectors import household_visits, latest_declarations, person_visits
-from ravao.lib.qr import make_qr
+from ravao.lib.qr import qr_svg_inline
 from ravao.lib.tokens import issue_token
 from ravao.people.devices import device_from_request, forget_device_cookie
 from ravao.people.forms import DeclarationForm, HouseholdMemberForm, ProfileForm
@@ -50,7 +50,7 @@ def _personal_qr(person: Person, *, now: datetime, ttl: timedelta) -> dict[str, 
     """An inline SVG of the person's signed token (opaque: no name or ID number in it) and its expiry."""
     token = issue_token(person.public_id, now=now, ttl=ttl)
     # segno writes the SVG itself from a base64url token: nothing user-typed reaches the markup.
-    svg: SafeString = mark_safe(make_qr(token).svg_inline(scale=6, border=4))  # noqa: S308
+    svg: SafeString = mark_safe(qr_svg_inline(token))  # noqa: S308
     return {"qr_svg": svg, "qr_expires": now + ttl, "qr_token": token}
 
 

@@ -121,10 +121,19 @@ def _address(venue: Venue) -> str:
     """The street address, plus the commune when the manager did not type it (visitors come from afar)."""
     address = nfc(venue.address)
     commune = venue.commune
-    commune_name = nfc(f"{commune.unit_type} {commune.name}") if commune else ""
+    commune_name = _unit_title(commune.unit_type, commune.name) if commune else ""
     if commune and nfc(commune.name).casefold() not in address.casefold():
         address = f"{address}, {commune_name}" if address else commune_name
     return address
+
+
+def _unit_title(unit_type: str, name: str) -> str:
+    """ "Xã Hạ Bằng" from ("Xã", "Hạ Bằng") and from ("Xã", "Xã Hạ Bằng") alike: the official list names
+    most units with their type already, and a poster must not print "Xã Xã Hạ Bằng" (issue 12, finding 7)."""
+    unit_type, name = nfc(unit_type).strip(), nfc(name).strip()
+    if not unit_type or name.casefold().startswith(f"{unit_type.casefold()} "):
+        return name
+    return f"{unit_type} {name}"
 
 
 def _render(pages: list[PosterPage], *, title: str) -> bytes:

@@ -4,10 +4,13 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Membership, Role, User
 from ravao.lib.text import nfc
+from ravao.notifications.models import Notification
+from ravao.notifications.services import notification_queue
 from ravao.places.models import AdminUnit, Area, Shift, Venue, new_qr_code
 from ravao.privacy.services import audit_record
 
@@ -83,13 +86,75 @@ def venue_update(*, venue: Venue, by: User | None = None, **fields: object) -> V
 
 @transaction.atomic
 def venue_set_status(*, venue: Venue, status: str, by: User, now: datetime) -> Venue:
+    """The commune approves, suspends or re-activates a venue. A change is told to the venue's managers
+    (issue 12, finding 7): an email and an SMS queued in this transaction, sent by `ravao
+    send_notifications`; setting the status it already has tells nobody."""
+    changed = venue.status != status
     venue.status = status
     if status == Venue.Status.ACTIVE and venue.approved_at is None:
         venue.approved_at = now
         venue.approved_by = by
     venue.save(update_fields=["status", "approved_at", "approved_by"])
     _audit(by, "venue.status", venue, status=status)
+    if changed and status in (Venue.Status.ACTIVE, Venue.Status.SUSPENDED):
+        _tell_managers_status(venue, now=now)
     return venue
+
+
+def _manager_contacts(venue: Venue) -> tuple[list[str], list[str]]:
+    """(emails, phones) of the venue's managers; the venue's own phone when no manager has one."""
+    emails: list[str] = []
+    phones: list[str] = []
+    managers = Membership.objects.filter(venue=venue, role=Role.VENUE_MANAGER).select_related("user")
+    for user in (m.user for m in managers):
+        email = user.email or (user.username if "@" in user.username else "")
+        phone = user.phone or (user.username if user.username.isdigit() else "")
+        if email and email not in emails:
+            emails.append(email)
+        if phone and phone not in phones:
+            phones.append(phone)
+    if not phones and venue.phone:
+        phones.append(venue.phone)
+    return emails, phones
+
+
+def _status_texts(venue: Venue) -> tuple[str, str]:
+    """(subject, body) of the status message in the current language."""
+    url = f"{settings.SITE_URL}/manage/venues/{venue.pk}/"
+    if venue.status == Venue.Status.ACTIVE:
+        subject = _("%(venue)s is approved: visitors can check in") % {"venue": venue.name}
+        body = _(
+            "Hello,\n\nThe commune approved %(venue)s (%(code)s). Print the poster from your venue page and "
+            "put it at the entrance: visitors can check in from now on.\n\n%(url)s\n\n— ravao"
+        ) % {"venue": venue.name, "code": venue.code, "url": url}
+    else:
+        subject = _("%(venue)s is suspended: check-in is closed") % {"venue": venue.name}
+        body = _(
+            "Hello,\n\nThe commune suspended %(venue)s (%(code)s). Its posters no longer accept check-ins. "
+            "Contact the commune office to know why and what to do.\n\n%(url)s\n\n— ravao"
+        ) % {"venue": venue.name, "code": venue.code, "url": url}
+    return subject, body
+
+
+def _tell_managers_status(venue: Venue, *, now: datetime) -> None:
+    """Queue the message in this transaction (if the change rolls back, nothing is sent): the email in
+    Vietnamese then English, the SMS in Vietnamese (BRIEF §5)."""
+    emails, phones = _manager_contacts(venue)
+    with translation.override("vi"):
+        vi_subject, vi_body = _status_texts(venue)
+    with translation.override("en"):
+        en_subject, en_body = _status_texts(venue)
+    for email in emails:
+        notification_queue(
+            channel=Notification.Channel.EMAIL, address=email, subject=f"{vi_subject} / {en_subject}",
+            body=f"{vi_body}\n\n---\n\n{en_body}", topic="places.venue_status", ref_id=venue.pk,
+            venue=venue, now=now,
+        )  # fmt: skip
+    for phone in phones:
+        notification_queue(
+            channel=Notification.Channel.SMS, address=phone, body=f"ravao: {vi_subject}",
+            topic="places.venue_status", ref_id=venue.pk, venue=venue, now=now,
+        )  # fmt: skip
 
 
 @transaction.atomic

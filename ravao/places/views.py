@@ -180,10 +180,22 @@ def shift_remove(request: HttpRequest, venue_id: int, shift_id: int) -> HttpResp
 @login_required
 @require_POST
 def rotate_code(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """ "Đổi mã": a new poster code for the venue or one of its areas. The button only asks; the change
+    is made by the confirm step's own form (issue 12, finding 7), so a stray tap breaks no poster."""
     venue = access_venue(_user(request), venue_id, manage=True)
     area_id = request.POST.get("area")
+    area = None
     if area_id:
         area = access_area(_user(request), int(area_id) if area_id.isdigit() else 0, manage=True)
+        if area.venue_id != venue.pk:
+            raise Http404
+    if request.POST.get("confirm") != "yes":
+        return render(request, "places/rotate_confirm.html", {"venue": venue, "area": area})
+    shown = request.POST.get("current")
+    if shown is not None and shown != (area or venue).qr_code:
+        # The confirm step sent twice (a double tap, a retry): the code it asked about is already replaced.
+        return redirect("places:venue", venue_id=venue.pk)
+    if area is not None:
         area_rotate_code(area=area, by=_user(request))
     else:
         venue_rotate_code(venue=venue, now=timezone.now(), by=_user(request))

@@ -149,7 +149,8 @@ class KnownVisitorTests(RavaoTestCase):
     def test_one_tap_runs_a_fixed_number_of_queries(self):
         client = self.device_client()
         client.get(self.url())
-        with self.assertNumQueries(8):
+        # 9: the person's row is locked before their open visits are closed (issue 12, finding 9).
+        with self.assertNumQueries(9):
             client.post(self.url(), {"action": "checkin", "client_id": self.new_client_id()})
 
     def test_double_tap_records_once(self):

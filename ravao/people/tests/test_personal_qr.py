@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from ravao.lib.qr import make_qr
+from ravao.lib.qr import qr_svg_inline
 from ravao.lib.tokens import verify_token
 from ravao.people.models import HealthDeclaration
 from ravao.people.selectors import person_by_phone_or_id
@@ -29,7 +29,8 @@ def qr_text(context: object) -> str:
     """The token the page drew, checked against the drawing: the SVG is exactly the QR of that token."""
     token = context["qr_token"]  # type: ignore[index]
     svg = str(context["qr_svg"])  # type: ignore[index]
-    assert svg == make_qr(token).svg_inline(scale=6, border=4)
+    assert svg == qr_svg_inline(token)
+    assert "viewBox" in svg and "width=" not in svg  # sized by CSS, never cropped (issue 12, finding 4)
     return str(token)
 
 

@@ -82,7 +82,7 @@ class VenueAccessTests(RavaoTestCase):
                 self.assertEqual(response.status_code, 404)
         old = self.venue_a.qr_code
         self.login(self.alice)
-        self.client.post(reverse("places:rotate", args=[self.venue_a.pk]))
+        self.client.post(reverse("places:rotate", args=[self.venue_a.pk]), {"confirm": "yes"})
         self.venue_a.refresh_from_db()
         self.assertNotEqual(self.venue_a.qr_code, old)
 

@@ -2,12 +2,28 @@
 (function () {
   "use strict";
   // Live clock on the confirmation screen: the guard sees seconds tick, which a screenshot cannot do.
+  // It shows the venue's time (the page's data-time-zone, else its fixed data-utc-offset in seconds),
+  // like the entry time beside it, whatever zone the phone is set to (issue 12, finding 7).
   var clock = document.getElementById("live-clock");
   if (clock) {
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var zone = clock.getAttribute("data-time-zone");
+    var offset = parseInt(clock.getAttribute("data-utc-offset") || "0", 10) || 0;
+    var format = null;
+    try {
+      format = new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone || undefined, hourCycle: "h23",
+        hour: "2-digit", minute: "2-digit", second: "2-digit"
+      });
+    } catch (e) { format = null; }  // an old browser, or a zone it does not know: the offset below
     var tick = function () {
-      var d = new Date();
-      clock.textContent = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      var now = new Date();
+      if (format && zone) {
+        clock.textContent = format.format(now);
+        return;
+      }
+      var d = new Date(now.getTime() + offset * 1000);
+      clock.textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
     };
     tick();
     setInterval(tick, 1000);
