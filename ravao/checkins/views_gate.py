@@ -79,6 +79,7 @@ def gate_index(request: HttpRequest) -> HttpResponse:
 @_refuse_inactive
 def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue, role = gate.access_gate(request.user, venue_id)
+    vendor = static("vendor/@zxing/browser/umd/zxing-browser.min.js")
     context = {
         "venue": venue,
         "role": role,
@@ -90,9 +91,11 @@ def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             "publicKeys": public_keys(),
             "maxBatch": min(conf.gate_sync_max_batch(), 200),
             "repeatMs": int(conf.gate_repeat_ignore().total_seconds() * 1000),
-            "vendor": static("vendor/@zxing/browser/umd/zxing-browser.min.js"),
+            "vendor": vendor,
             # Scans (masked names) are pruned from the device's IndexedDB past the retention (issue 12).
             "retentionDays": settings.RAVAO_RETENTION_DAYS,
+            # What the service worker keeps so the gate reopens offline (the page itself is added by gate.js).
+            "offlineUrls": [static("ravao/gate.js"), static("ravao/gate.css"), vendor],
         },
     }
     return render(request, "checkins/gate.html", context)

@@ -351,6 +351,12 @@
     input.focus();
   });
 
+  // Ask the service worker to keep this gate page and its files: reopened offline, the gate still scans.
+  if ("serviceWorker" in navigator && navigator.onLine) {
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage({ type: "gate-cache", urls: [location.pathname].concat(config.offlineUrls || []) });
+    }, function () {});
+  }
   window.addEventListener("online", function () { netState(); sync(); });
   window.addEventListener("offline", netState);
   setInterval(function () { if (navigator.onLine) sync(); }, 15000);
