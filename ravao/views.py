@@ -2,12 +2,14 @@
 
 import logging
 import secrets
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -56,7 +58,24 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # A database outage before the view ran (the session or the user read by a middleware): the gate's
+    # sync answers its documented 503 JSON, and no template is rendered (its context needs the database).
+    if isinstance(sys.exc_info()[1], DatabaseError) and _is_gate_sync(request.path):
+        return JsonResponse(
+            {"error": "server_error", "message": _("The server could not record the scans now; try again.")},
+            status=503,
+            headers={"Retry-After": "10"},
+        )
     return render(request, "errors/500.html", status=500)
+
+
+def _is_gate_sync(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path).view_name == "checkins:gate_sync"
+    except Resolver404:
+        return False
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

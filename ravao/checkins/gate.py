@@ -217,7 +217,10 @@ def outcome_json(result: GateOutcome) -> dict[str, Any]:
             "name": mask_name(person.full_name),
             "id": mask_id_number(person.id_number) if person.id_number else "",
             "phone": mask_phone(person.phone) if person.phone else "",
+            # Known only from an ID card: the gate asks staff for a phone instead of showing nothing.
+            "no_phone": not person.phone,
             "status": result.status,
+            "doses": result.doses,
         }
     if result.checkin is not None:
         data["checked_in_at"] = result.checkin.checked_in_at.isoformat()

@@ -182,3 +182,8 @@ def card_mismatches_for_venues(venues: QuerySet[Venue], *, since: datetime) -> Q
         .select_related("venue", "staff")
         .order_by("-created_at", "-pk")
     )
+
+
+def inside_count(venue: Venue) -> int:
+    """How many visits are open at the venue now: the gate screen's "inside now" count (issue 12)."""
+    return CheckIn.objects.filter(venue=venue, checked_out_at__isnull=True).count()

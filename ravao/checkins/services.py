@@ -330,6 +330,8 @@ class GateOutcome:
     replay: bool = False
     # A refusal that is specific to the payload (token or card message), shown instead of the generic one.
     message: Any = None
+    # Vaccine doses of the person's latest declaration (None: never said), shown at the gate (issue 12).
+    doses: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -566,11 +568,13 @@ def _outcome_from_stored(
 
     person = stored.person
     status = ""
+    doses: int | None = None
     if person is not None:
         declaration = (
             declarations.get(person.pk) if declarations is not None else person_latest_declaration(person)
         )
         status = person_status(person, declaration, now=now)
+        doses = declaration.vaccine_doses if declaration is not None else None
     return GateOutcome(
         client_id=stored.client_id,
         outcome=stored.outcome,
@@ -578,6 +582,7 @@ def _outcome_from_stored(
         checkin=stored.checkin,
         status=status,
         replay=True,
+        doses=doses,
     )
 
 
@@ -611,7 +616,9 @@ def gate_scan_record(
                 late = _gate_check_time(scan, now=now)
                 person, warnings = _gate_identify(scan, now=now)
                 outcome.person, outcome.warnings = person, warnings
-                outcome.status = person_status(person, person_latest_declaration(person), now=now)
+                declaration = person_latest_declaration(person)
+                outcome.status = person_status(person, declaration, now=now)
+                outcome.doses = declaration.vaccine_doses if declaration is not None else None
                 outcome.outcome, outcome.checkin = _gate_apply(
                     venue=venue, scan=scan, person=person, status=outcome.status
                 )
@@ -852,7 +859,9 @@ def _gate_sync_bulk(
         person, outcome, scan = item.outcome.person, item.outcome, item.scan
         if person is None or outcome.outcome:
             continue
-        outcome.status = person_status(person, declarations.get(person.pk), now=now)
+        declaration = declarations.get(person.pk)
+        outcome.status = person_status(person, declaration, now=now)
+        outcome.doses = declaration.vaccine_doses if declaration is not None else None
         if window:
             # As in `_gate_apply`: the person's latest scan here within the window, in the same direction.
             near = [

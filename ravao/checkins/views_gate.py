@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
@@ -24,6 +25,7 @@ from ravao.accounts.models import Membership, Role
 from ravao.checkins import conf, gate, views
 from ravao.checkins.selectors import (
     card_mismatches_for_venues,
+    inside_count,
     inside_now,
     late_flags_for_venues,
     venue_flags,
@@ -77,17 +79,23 @@ def gate_index(request: HttpRequest) -> HttpResponse:
 @_refuse_inactive
 def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue, role = gate.access_gate(request.user, venue_id)
+    vendor = static("vendor/@zxing/browser/umd/zxing-browser.min.js")
     context = {
         "venue": venue,
         "role": role,
         "areas": list(venue.areas.all()),
+        "inside": inside_count(venue),
         "gate_config": {
             "venueId": venue.pk,
             "syncUrl": reverse("checkins:gate_sync", args=[venue.pk]),
             "publicKeys": public_keys(),
             "maxBatch": min(conf.gate_sync_max_batch(), 200),
             "repeatMs": int(conf.gate_repeat_ignore().total_seconds() * 1000),
-            "vendor": static("vendor/@zxing/browser/umd/zxing-browser.min.js"),
+            "vendor": vendor,
+            # Scans (masked names) are pruned from the device's IndexedDB past the retention (issue 12).
+            "retentionDays": settings.RAVAO_RETENTION_DAYS,
+            # What the service worker keeps so the gate reopens offline (the page itself is added by gate.js).
+            "offlineUrls": [static("ravao/gate.js"), static("ravao/gate.css"), vendor],
         },
     }
     return render(request, "checkins/gate.html", context)
@@ -97,10 +105,30 @@ def _json_error(code: str, message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": code, "message": message}, status=status)
 
 
+def _outage_json(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+    """A database outage anywhere in the sync (the session, the venue, the batch, the count) answers the
+    documented 503 JSON, never the HTML 500 page: the device keeps its queue and sends it again later."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DatabaseError:
+            response = _json_error(
+                "server_error", _("The server could not record the scans now; try again."), 503
+            )
+            response["Retry-After"] = "10"
+            return response
+
+    return wrapped
+
+
 @require_http_methods(["POST"])
+@_outage_json
 def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
     """The gate's queue, in batches: {"scans": [{client_id, kind, payload, direction, area, scanned_at}]}
-    → {"results": [...]} in the same order. Each scan is processed exactly once (see gate_sync)."""
+    → {"results": [...], "inside": n} in the same order. Each scan is processed exactly once (see
+    gate_sync). `inside`: the visits open at the venue after the batch, for the gate's "inside now"."""
     if not request.user.is_authenticated:
         # JSON, not a redirect to the login page: the gate keeps the scans and asks staff to log in again.
         return _json_error("login", _("Log in again to send the waiting scans."), 401)
@@ -168,7 +196,7 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
         else:
             outcome: GateOutcome = next(outcomes)
             results.append(gate.outcome_json(outcome))
-    return JsonResponse({"results": results, "server_time": now.isoformat()})
+    return JsonResponse({"results": results, "server_time": now.isoformat(), "inside": inside_count(venue)})
 
 
 @login_required

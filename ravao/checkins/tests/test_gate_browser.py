@@ -66,7 +66,10 @@ def write_y4m(data: str, path: Path, *, frames: int = 20) -> None:
 PERSONAL_QR_ON_PHONE = False
 
 
-class GateInChromium(ChromiumTestCase):
+class GateBrowserBase(ChromiumTestCase):
+    """A venue, a staff member, a visitor, and the helpers of the gate's browser tests (no test of its own:
+    test_gate_field_browser builds on it)."""
+
     # Each test launches its own Chromium with fake-camera flags.
     launch_browser = False
     staff: User
@@ -160,6 +163,8 @@ class GateInChromium(ChromiumTestCase):
     def wait_pending(self, page: Any, count: str) -> None:
         page.wait_for_function("c => document.getElementById('pending-count').dataset.count === c", arg=count)
 
+
+class GateInChromium(GateBrowserBase):
     # --- camera --------------------------------------------------------------------------------------
     @unittest.skipUnless(VENDOR.exists(), "run `npm ci` first: the camera decoder comes from npm")
     def test_camera_reads_a_personal_qr(self) -> None:
@@ -234,7 +239,7 @@ class GateInChromium(ChromiumTestCase):
         # Replay the same queue (as a second tab or a lost response would): still one check-in each.
         page.evaluate(
             """() => new Promise(resolve => {
-                 const req = indexedDB.open('ravao-gate', 1);
+                 const req = indexedDB.open('ravao-gate');
                  req.onsuccess = () => {
                    const tx = req.result.transaction('scans', 'readwrite');
                    const store = tx.objectStore('scans');

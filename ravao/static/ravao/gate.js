@@ -18,31 +18,76 @@
   var startedAt = {};  // client id → performance.now() at the scan: scan-to-result time, for staff and tests
 
   // --- IndexedDB queue ---------------------------------------------------------------------------------
+  // Version 2 reads by index (a venue's pending scans, its latest scans) instead of the whole store, and
+  // prunes: synced scans after a day (their masked names have no use left), anything past the retention.
+  var DONE_KEEP_MS = 24 * 3600 * 1000;
   function openDb() {
     return new Promise(function (resolve, reject) {
-      var req = indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = function () {
-        var store = req.result.createObjectStore(STORE, { keyPath: "client_id" });
-        store.createIndex("state", "state");
+      var req = indexedDB.open(DB_NAME, 2);
+      req.onupgradeneeded = function (e) {
+        var store = e.oldVersion < 1 ? req.result.createObjectStore(STORE, { keyPath: "client_id" })
+          : req.transaction.objectStore(STORE);
+        if (!store.indexNames.contains("state")) store.createIndex("state", "state");
+        store.createIndex("venue_state_at", ["venue", "state", "scanned_at"]);
+        store.createIndex("venue_at", ["venue", "scanned_at"]);
+        store.createIndex("scanned_at", "scanned_at");
       };
       req.onsuccess = function () { resolve(req.result); };
       req.onerror = function () { reject(req.error); };
+      req.onblocked = function () { reject(new Error("blocked")); };
     });
   }
   function tx(mode, fn) {
     return new Promise(function (resolve, reject) {
-      var t = db.transaction(STORE, mode);
+      var t;
+      try { t = db.transaction(STORE, mode); } catch (e) { reject(e); return; }
       var out = fn(t.objectStore(STORE));
       t.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : out); };
       t.onerror = function () { reject(t.error); };
+      t.onabort = function () { reject(t.error || new Error("abort")); };
     });
   }
-  function put(record) { return tx("readwrite", function (s) { s.put(record); }); }
-  function all() { return tx("readonly", function (s) { return s.getAll(); }); }
+  // Errors are never swallowed: staff see a banner (a scan that was not saved must be redone by hand).
+  function storeError(message, err) {
+    var el = $("gate-error"); el.textContent = message; el.hidden = false;
+    document.body.dataset.gateError = String(err && err.name || err || "error");
+  }
+  function put(record) {
+    return tx("readwrite", function (s) { s.put(record); })
+      .catch(function (err) { storeError(T.storeError, err); throw err; });
+  }
   function pending() {
-    return all().then(function (rows) {
-      return rows.filter(function (r) { return r.state === "pending" && r.venue === config.venueId; })
-        .sort(function (a, b) { return a.scanned_at < b.scanned_at ? -1 : 1; });
+    var range = IDBKeyRange.bound([config.venueId, "pending", ""], [config.venueId, "pending", "\uffff"]);
+    return tx("readonly", function (s) { return s.index("venue_state_at").getAll(range, config.maxBatch + 1); });
+  }
+  function latest(n) {
+    return new Promise(function (resolve, reject) {
+      var t = db.transaction(STORE, "readonly"), rows = [];
+      var range = IDBKeyRange.bound([config.venueId, ""], [config.venueId, "\uffff"]);
+      var req = t.objectStore(STORE).index("venue_at").openCursor(range, "prev");
+      req.onsuccess = function () {
+        var c = req.result;
+        if (c && rows.length < n) { rows.push(c.value); c.continue(); }
+      };
+      t.oncomplete = function () { resolve(rows); };
+      t.onerror = function () { reject(t.error); };
+    });
+  }
+  function pendingCount() {
+    var range = IDBKeyRange.bound([config.venueId, "pending", ""], [config.venueId, "pending", "\uffff"]);
+    return tx("readonly", function (s) { return s.index("venue_state_at").count(range); });
+  }
+  function prune() {
+    var now = Date.now(), retention = new Date(now - config.retentionDays * 86400000).toISOString();
+    var doneBefore = new Date(now - DONE_KEEP_MS).toISOString();
+    return tx("readwrite", function (s) {
+      var req = s.index("scanned_at").openCursor(IDBKeyRange.upperBound(doneBefore, true));
+      req.onsuccess = function () {
+        var c = req.result;
+        if (!c) return;
+        if (c.value.scanned_at < retention || c.value.state !== "pending") c.delete();
+        c.continue();
+      };
     });
   }
 
@@ -57,15 +102,20 @@
     } catch (e) { /* no sound on this device */ }
     if (navigator.vibrate) navigator.vibrate(ok ? 80 : [200, 100, 200]);
   }
+  var WORDS = { green: T.statusGreen, yellow: T.statusYellow, red: T.statusRed, grey: T.statusGrey };
   function show(record) {
     current = record.client_id;
     var box = $("result"), res = record.result, local = record.local || {};
     var person = (res && res.person) || local.person || null;
     var status = person && person.status ? person.status : "none";
     box.className = "gate-result status-" + status + (res && !res.ok ? " refused" : "");
+    $("result-word").textContent = WORDS[status] || "";
     $("result-outcome").textContent = res ? res.message : (local.message || T.pending);
     $("result-name").textContent = person ? person.name : "";
     $("result-id").textContent = person ? [person.id, person.phone].filter(Boolean).join("  ") : "";
+    $("result-doses").textContent = person && res && "doses" in person
+      ? T.doses + ": " + (person.doses === null ? T.dosesUnknown : person.doses) : "";
+    $("result-phone").textContent = person && person.no_phone ? T.noPhone : "";
     var ul = $("result-warnings"); ul.textContent = "";
     ((res && res.warnings) || local.warnings || []).forEach(function (w) {
       var li = document.createElement("li"); li.className = "w-" + w.code; li.textContent = w.message; ul.appendChild(li);
@@ -78,14 +128,15 @@
     current = null;
     $("result").className = "gate-result refused";
     $("result-outcome").textContent = message;
-    $("result-name").textContent = ""; $("result-id").textContent = "";
+    // Nothing of the previous person stays on screen after a refusal.
+    ["result-word", "result-name", "result-id", "result-doses", "result-phone"].forEach(function (id) { $(id).textContent = ""; });
     $("result-warnings").textContent = ""; $("result-state").textContent = "";
     beep(false);
   }
+  var KINDS = { token: T.kindToken, cccd: T.kindCccd, phone: T.kindPhone };
   function renderRecent() {
-    return all().then(function (rows) {
-      rows = rows.filter(function (r) { return r.venue === config.venueId; })
-        .sort(function (a, b) { return a.scanned_at < b.scanned_at ? 1 : -1; });
+    return Promise.all([latest(15), pendingCount()]).then(function (got) {
+      var rows = got[0], waiting = got[1];
       var ul = $("recent"); ul.textContent = "";
       rows.slice(0, 15).forEach(function (r) {
         var li = document.createElement("li");
@@ -93,13 +144,12 @@
         if (person && person.status) li.className = "status-" + person.status;
         var left = document.createElement("span");
         left.textContent = new Date(r.scanned_at).toLocaleTimeString() + " " + (r.direction === "out" ? T.out : T.in) +
-          " · " + (person ? person.name : r.kind);
+          " · " + (person ? person.name : (KINDS[r.kind] || r.kind));
         var right = document.createElement("span");
         if (r.state === "pending") { right.className = "pending"; right.textContent = T.pending; }
         else { right.textContent = r.result ? r.result.message : ""; }
         li.appendChild(left); li.appendChild(right); ul.appendChild(li);
       });
-      var waiting = rows.filter(function (r) { return r.state === "pending"; }).length;
       $("pending-count").textContent = waiting ? waiting + " " + T.pendingCount : "";
       $("pending-count").dataset.count = String(waiting);
     });
@@ -169,7 +219,9 @@
   function scanned(text, kind) {
     text = clean(text);
     if (!text) return;
-    if (!kind) kind = /^RV1/.test(text) ? "token" : (text.indexOf("|") >= 0 ? "cccd" : null);
+    // A phone number typed (or pasted) into the scanner field is a phone look-up, as in the phone form.
+    if (!kind) kind = /^RV1/.test(text) ? "token" : (text.indexOf("|") >= 0 ? "cccd"
+      : (/^\+?[\d .-]{9,16}$/.test(text) ? "phone" : null));
     if (!kind) { refuseLocally(T.notRecognised); return; }
     var now = Date.now();
     // A double read is the same code in the same direction; switching to "exit" is a real movement
@@ -193,7 +245,7 @@
       if (verdict && verdict.ok) { record.local.checked = T.checkedOffline; document.body.dataset.offlineVerified = "1"; }
       if (kind === "cccd") { record.local.person = cardPreview(text); record.local.checked = T.card; }
       return put(record).then(function () { show(record); renderRecent(); sync(); });
-    });
+    }).catch(function () { /* the banner says the scan was not saved */ beep(false); });
   }
 
   // --- sync ----------------------------------------------------------------------------------------------
@@ -220,6 +272,9 @@
         if (!resp.ok) throw new Error("HTTP " + resp.status);
         return resp.json();
       }).then(function (data) {
+        if (typeof data.inside === "number") {
+          $("inside-count").textContent = String(data.inside); $("inside-count").dataset.inside = String(data.inside);
+        }
         var byId = {};
         batch.forEach(function (r) { byId[r.client_id] = r; });
         var writes = data.results.map(function (res) {
@@ -296,8 +351,19 @@
     input.focus();
   });
 
+  // Ask the service worker to keep this gate page and its files: reopened offline, the gate still scans.
+  if ("serviceWorker" in navigator && navigator.onLine) {
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage({ type: "gate-cache", urls: [location.pathname].concat(config.offlineUrls || []) });
+    }, function () {});
+  }
   window.addEventListener("online", function () { netState(); sync(); });
   window.addEventListener("offline", netState);
   setInterval(function () { if (navigator.onLine) sync(); }, 15000);
-  openDb().then(function (d) { db = d; netState(); renderRecent(); sync(); document.body.dataset.gateReady = "1"; });
+  openDb().then(function (d) {
+    db = d;
+    return prune().catch(function (err) { storeError(T.openError, err); }).then(function () {
+      netState(); renderRecent(); sync(); document.body.dataset.gateReady = "1";
+    });
+  }, function (err) { storeError(T.openError, err); netState(); });
 })();
