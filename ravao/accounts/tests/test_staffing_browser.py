@@ -84,6 +84,7 @@ class StaffAFreshInstallInChromium(ChromiumTestCase):
         handed_over = admin.text_content("#invitation-link")
         assert handed_over is not None
         admin.screenshot(path=str(SCREENS / "staffing-01-invited.png"), full_page=True)
+        self.assert_accessible(admin, "the staff page")
 
         officer = self.new_page(phone=True)
         officer.goto(handed_over.strip())
@@ -98,6 +99,7 @@ class StaffAFreshInstallInChromium(ChromiumTestCase):
         officer.wait_for_url(re.compile(r".*/accounts/2fa/recovery/.*"))
         self.assertEqual(officer.locator("#recovery-codes li").count(), 10)
         officer.screenshot(path=str(SCREENS / "staffing-02-recovery-codes.png"), full_page=True)
+        self.assert_accessible(officer, "the recovery codes")
         officer.click("main a.button.big")
         officer.wait_for_url(f"{self.live_server_url}/tracing/")
         self.assertTrue(

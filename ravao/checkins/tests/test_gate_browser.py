@@ -217,6 +217,7 @@ class GateInChromium(GateBrowserBase):
         page.click("#phone-form button")
         self.wait_outcome(page, vi("Entry recorded"))
         self.shot(page, "gate-03-scanner-desktop.png")
+        self.assert_accessible(page, "the gate")
         self.assertEqual(CheckIn.objects.filter(person=self.visitor).count(), 2)
 
     # --- offline ----------------------------------------------------------------------------------------

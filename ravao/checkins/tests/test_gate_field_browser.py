@@ -37,6 +37,7 @@ class GateFieldInChromium(base.GateBrowserBase):
             words = {"green": "Green", "yellow": "Yellow", "red": "Red"}
             self.assertEqual(page.text_content("#result-word"), base.vi(words[status]))
             self.shot(page, f"gate-status-{status}.png")
+            self.assert_accessible(page, "the gate result")
         self.assertEqual(page.text_content("#inside-count"), "3")
 
     def test_a_phone_typed_into_the_scanner_field_and_a_refusal(self) -> None:

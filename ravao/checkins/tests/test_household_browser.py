@@ -89,6 +89,7 @@ class HouseholdInChromium(ChromiumTestCase):
             self.assertFalse(box.is_checked())
             box.check()
         page.screenshot(path=str(SCREENS / "household-choose.png"), full_page=True)
+        self.assert_accessible(page, "the household choice")
         form.locator("button[type=submit]").click()
 
         entries = page.locator(".household-entries li")
@@ -118,6 +119,7 @@ class HouseholdInChromium(ChromiumTestCase):
             self.assertIn("Chợ Hạ Bằng", section.inner_text())
             self.assertEqual(section.locator(".personal-qr svg").count(), 1)
         page.screenshot(path=str(SCREENS / "household-me.png"), full_page=True)
+        self.assert_accessible(page, "the household personal page")
         page.go_back()
         # Reloading the confirmation records nothing twice.
         page.reload()

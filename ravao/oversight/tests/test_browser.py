@@ -75,6 +75,7 @@ class OversightInChromium(ChromiumTestCase):
         self.assertGreaterEqual(int(page.locator("#kpi-idle").inner_text()), rows.count())
         self.assert_charts_drawn(page, ["chart-days", "chart-hours", "chart-methods", "chart-activity"])
         self.shot(page, "oversight-01-commune-vi.png")
+        self.assert_accessible(page, "the oversight commune page")
 
         # One click reminds it.
         venue_id = int(first.get_attribute("data-venue"))

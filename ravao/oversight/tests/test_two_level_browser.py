@@ -99,6 +99,7 @@ class TwoLevelInChromium(ChromiumTestCase):
         visible = page.locator("#areas-table tbody tr:not([hidden])")
         self.assertEqual(visible.count(), 1)
         self.shot(page, "two-level-02-province-vi.png")
+        self.assert_accessible(page, "the province page")
 
         visible.locator("a").first.click()
         page.wait_for_url(f"**/oversight/units/{self.ward.pk}/")
@@ -111,6 +112,7 @@ class TwoLevelInChromium(ChromiumTestCase):
         expected = Venue.objects.filter(commune=self.ward).count()
         self.assertEqual(rows.count(), min(expected, 50))
         self.shot(page, "two-level-03-ward-venues-vi.png")
+        self.assert_accessible(page, "the ward venue list")
         rows.first.locator("a").click()
         page.wait_for_url("**/oversight/venues/*/")
         self.assertEqual(errors, [])

@@ -89,6 +89,7 @@ class StrangerAndOwnerInChromium(ChromiumTestCase):
         self.assertIn(STRANGER, ticket)
         self.assertNotIn(OWNER, stranger.content())
         stranger.screenshot(path=str(SCREENS / "identity-01-stranger-confirmation-vi.png"), full_page=True)
+        self.assert_accessible(stranger, "the provisional confirmation")
         stranger.goto(f"{self.live_server_url}/me/")
         page_text = stranger.locator("main").inner_text()
         self.assertIn(STRANGER, page_text)

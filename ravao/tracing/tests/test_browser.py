@@ -116,6 +116,7 @@ class TracingInChromium(ChromiumTestCase):
         self.assertIn("Nguyễn Văn An", page.locator("table.results").inner_text())
         self.assertNotIn("0912", page.url)  # the search posts (issue 9, finding 6)
         page.screenshot(path=str(SCREENS / "tracing-01-search.png"), full_page=True)
+        self.assert_accessible(page, "the tracing search")
         page.click("table.results a.button")
         page.wait_for_url("**/tracing/cases/new/**")
         page.fill("#id_reason", "XN-2026-0042")
@@ -145,6 +146,7 @@ class TracingInChromium(ChromiumTestCase):
             page.click("#export-csv")
         elapsed = time.monotonic() - started
         page.screenshot(path=str(SCREENS / "tracing-02-case.png"), full_page=True)
+        self.assert_accessible(page, "the case page")
         data = Path(download.value.path()).read_text(encoding="utf-8-sig")
         exported = list(csv.reader(io.StringIO(data)))
         self.assertEqual([r[5] for r in exported[1:]], ["0912000002", "0912000004", "0912000005"])
