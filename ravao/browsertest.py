@@ -101,7 +101,8 @@ class ChromiumTestCase(StaticLiveServerTestCase):
                 const result = await axe.run(document, {resultTypes: ["violations"]});
                 return result.violations
                     .filter(v => v.impact === "serious" || v.impact === "critical")
-                    .map(v => v.id + " (" + v.impact + "): " + v.nodes.map(n => n.target.join(" ")).join(", "));
+                    .map(v => v.id + " (" + v.impact + "): "
+                        + v.nodes.map(n => n.target.join(" ")).join(", "));
             }"""
         )
         self.assertEqual(violations, [], f"axe on {label}")
