@@ -846,6 +846,10 @@ def _gate_sync_bulk(
             venue_id=venue.pk, person_ids=set(found), start=min(times) - window, end=max(times) + window
         ):
             recent[person_id].append((scanned_at, pk, direction, client_id))
+    # As in `_close_open_visits` (issue 12, finding 9): the persons' rows are locked before their open visits
+    # are read, so a self check-in of one of them a few milliseconds later waits for this batch and then
+    # closes the visit it opened. In primary-key order, so two batches never wait on each other crosswise.
+    list(Person.objects.select_for_update().filter(pk__in=found).order_by("pk").values_list("pk", flat=True))
     open_visits: dict[int, list[CheckIn]] = {pk: [] for pk in found}
     for visit in open_visits_of(set(found)):
         open_visits[visit.person_id].append(visit)
