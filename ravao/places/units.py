@@ -352,11 +352,17 @@ def territory_roots(near: AdminUnit | None = None) -> list[AdminUnit]:
     return provinces
 
 
-def _under(roots: Iterable[AdminUnit]) -> Q:
+def under_paths(paths: Iterable[str], field: str = "path") -> Q:
+    """Rows whose unit lies under any of these materialised paths (`field` names the path column, e.g.
+    "venue__commune__path"). No path matches nothing — never everything."""
     condition = Q(pk__in=[])
-    for root in roots:
-        condition |= Q(path__startswith=root.path)
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
     return condition
+
+
+def _under(roots: Iterable[AdminUnit]) -> Q:
+    return under_paths(root.path for root in roots)
 
 
 def communes_under(roots: Iterable[AdminUnit]) -> QuerySet[AdminUnit]:

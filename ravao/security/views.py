@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_units
 from ravao.places.models import AdminUnit
+from ravao.places.units import under_paths
 from ravao.security.forms import ApiTokenForm
 from ravao.security.models import ApiToken
 from ravao.security.services import api_token_create, api_token_revoke
@@ -28,10 +29,8 @@ def _admin(request: HttpRequest) -> User:
 
 def _units_of(user: User) -> QuerySet[AdminUnit]:
     """The administrator's units and every unit below them."""
-    condition = Q()
-    for path in user_units(user, roles=(Role.DISTRICT_ADMIN,)).values_list("path", flat=True):
-        condition |= Q(path__startswith=path)
-    return AdminUnit.objects.filter(condition)
+    paths = user_units(user, roles=(Role.DISTRICT_ADMIN,)).values_list("path", flat=True)
+    return AdminUnit.objects.filter(under_paths(paths))
 
 
 def access_api_token(user: User, token_id: int) -> ApiToken:

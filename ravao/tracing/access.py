@@ -23,6 +23,7 @@ from ravao.accounts.selectors import user_roles, user_units
 from ravao.checkins.models import CheckIn
 from ravao.people.models import Person
 from ravao.places.models import AdminUnit
+from ravao.places.units import under_paths
 from ravao.tracing import conf
 from ravao.tracing.models import Case, CaseRequest, Contact
 
@@ -69,13 +70,6 @@ def access_contact(user: User, contact_id: int) -> Contact:
 
 
 # --- jurisdiction ------------------------------------------------------------------------------------
-def _under(paths: Iterable[str], field: str) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
-
-
 def visits_between(start: datetime, end: datetime) -> Q:
     """Check-ins that overlap [start, end]; a visit without an exit counts from its entry for at most the
     longest stay the engine assumes."""
@@ -103,7 +97,7 @@ def persons_in_jurisdiction(
     if rest:
         inside |= set(
             CheckIn.objects.filter(visits_between(start, end), person_id__in=rest)
-            .filter(_under(paths, "venue__commune__path"))
+            .filter(under_paths(paths, "venue__commune__path"))
             .values_list("person_id", flat=True)
             .distinct()
         )
@@ -148,7 +142,8 @@ def requests_to_decide(user: User) -> QuerySet[CaseRequest]:
         return CaseRequest.objects.none()
     officer_paths = list(tracer_units(user).values_list("path", flat=True))
     admin_paths = list(user_units(user, roles=(Role.DISTRICT_ADMIN,)).values_list("path", flat=True))
-    condition = _under(officer_paths + admin_paths, "units__path") | _under(admin_paths, "unit__path")
+    condition = under_paths(officer_paths + admin_paths, "units__path")
+    condition |= under_paths(admin_paths, "unit__path")
     ids = CaseRequest.objects.filter(condition).values("pk")
     return CaseRequest.objects.filter(pk__in=ids).exclude(requester=user)
 
