@@ -10,6 +10,7 @@ Run:  .venv/bin/pytest ravao/checkins/tests/test_gate_browser.py -q -s   (needs 
 import tempfile
 import time
 import unittest
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -141,14 +142,15 @@ class GateBrowserBase(ChromiumTestCase):
             log = page.evaluate("() => document.getElementById('result')?.className")
             raise AssertionError(f"expected {message!r}, the gate shows {shown!r} ({log})") from None
 
-    def camera_scan(self, *, phone: bool, video: str) -> tuple[Any, float]:
-        """Start the camera and wait for the entry. Chromium's fake camera sometimes delivers no frame on a
-        loaded machine (the page stays "ready to scan", nothing reaches the server): then a fresh browser
-        tries again, up to four browsers in all (seen on a machine with a load of 10: twice in a row).
+    def camera_scan(self, *, phone: bool, video: str | Callable[[], str]) -> tuple[Any, float]:
+        """Start the camera and wait for the entry. Chromium's fake camera sometimes delivers no frame, and
+        some personal tokens (each is new: a fresh signature) draw a QR code its decoder misses in the fake
+        video, whatever the load; the page then stays "ready to scan" and nothing reaches the server. A fresh
+        browser tries again, with a freshly issued code when `video` is a callable, up to four in all.
         Returns the page and the seconds from the tap to the result."""
         attempts = 4
         for attempt in range(1, attempts + 1):
-            page = self.gate(phone=phone, video=video)
+            page = self.gate(phone=phone, video=video() if callable(video) else video)
             started = time.perf_counter()
             page.click("#camera-start")
             try:
@@ -168,7 +170,7 @@ class GateInChromium(GateBrowserBase):
     # --- camera --------------------------------------------------------------------------------------
     @unittest.skipUnless(VENDOR.exists(), "run `npm ci` first: the camera decoder comes from npm")
     def test_camera_reads_a_personal_qr(self) -> None:
-        page, elapsed = self.camera_scan(phone=PERSONAL_QR_ON_PHONE, video=self.token())
+        page, elapsed = self.camera_scan(phone=PERSONAL_QR_ON_PHONE, video=self.token)
         self.assertEqual(page.text_content("#result-name"), "Nguyễn V. A.")
         self.assertIn("status-green", page.get_attribute("#result", "class") or "")
         self.shot(page, "gate-01-camera-token-desktop.png")
