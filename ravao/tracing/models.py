@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ravao.privacy.fields import EncryptedTextField
+
 
 class Case(models.Model):
     class Status(models.TextChoices):
@@ -78,6 +80,11 @@ class Contact(models.Model):
         TESTED = "tested", _("Tested")
         NEGATIVE = "negative", _("Negative")
         POSITIVE = "positive", _("Positive")
+        # Symptoms on a daily follow-up: a test is proposed (issue 11).
+        SUSPECTED = "suspected", _("Suspected")
+        # The follow-up period ended without symptoms, or the contact could not be reached any more.
+        COMPLETED = "completed", _("Follow-up completed")
+        LOST = "lost", _("Lost to follow-up")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
     # PROTECT: the contact list of a kept case keeps its persons (ravao.tracing.retention).
@@ -106,6 +113,18 @@ class Contact(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.CANDIDATE)
     followup = models.CharField(max_length=12, choices=FollowUp.choices, default=FollowUp.TO_CALL)
     quarantined_at = models.DateTimeField(null=True, blank=True)
+    # Work lists (issue 11): the health team that follows the contact up (by the contact's commune of
+    # residence, or by hand) and, within it, the field worker who calls them.
+    team = models.ForeignKey(
+        "Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The follow-up period, opened when the contact is confirmed: from the day after the last exposure
+    # for RAVAO_FOLLOWUP_DAYS days (both dates inclusive, in the deployment's time zone).
+    followup_start = models.DateField(_("follow-up from"), null=True, blank=True)
+    followup_until = models.DateField(_("follow-up until"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -116,7 +135,12 @@ class Contact(models.Model):
             ),
             models.CheckConstraint(name="contact_generation", condition=Q(generation__in=[1, 2])),
         ]
-        indexes = [models.Index(fields=["person", "decision"], name="contact_person_decision")]
+        indexes = [
+            models.Index(fields=["person", "decision"], name="contact_person_decision"),
+            # Work lists: a team's (or a worker's) contacts under follow-up.
+            models.Index(fields=["team", "followup_until"], name="contact_team_until"),
+            models.Index(fields=["assignee", "followup_until"], name="contact_assignee_until"),
+        ]
 
     def __str__(self) -> str:
         return f"F{self.generation} of case #{self.case_id}"
@@ -183,3 +207,105 @@ class CaseRequest(models.Model):
 
     def __str__(self) -> str:
         return f"case request #{self.pk} ({self.status})"
+
+
+class Team(models.Model):
+    """A health team (issue 11): the health office of a district or province, or a commune/ward health
+    station — one per administrative unit. Contacts living in a unit go to the team of that unit (or of
+    the nearest unit above it that has one); its members are field workers, its leads assign work."""
+
+    unit = models.OneToOneField("places.AdminUnit", on_delete=models.PROTECT, related_name="health_team")
+    name = models.CharField(_("name"), max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit__path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_teams")
+    is_lead = models.BooleanField(_("team lead"), default=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in team {self.team_id}"
+
+
+class FollowUpVisit(models.Model):
+    """One day's follow-up call (or visit) of a contact under follow-up (issue 11; SORMAS "visit",
+    Go.Data "follow-up"): reached or not, symptoms from the declaration's list, temperature, a note."""
+
+    class Status(models.TextChoices):
+        SEEN_OK = "seen_ok", _("Reached, well")
+        SEEN_NOT_OK = "seen_not_ok", _("Reached, with symptoms")
+        NOT_REACHED = "not_reached", _("Not reached")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="visits")
+    day = models.DateField(_("day"))
+    # 1..RAVAO_FOLLOWUP_CALLS_PER_DAY: the call of that day.
+    call = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    symptoms = models.JSONField(default=list, blank=True)
+    temperature = models.DecimalField(
+        _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "call"]
+        constraints = [
+            # A retried "save" (same day and call) updates the record instead of adding a second one.
+            models.UniqueConstraint(fields=["contact", "day", "call"], name="followup_visit_once")
+        ]
+        indexes = [models.Index(fields=["day", "status"], name="followup_visit_day")]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.contact_id} {self.day} #{self.call}"
+
+
+class Cluster(models.Model):
+    """Two or more cases present at one venue (or area, production line) in overlapping windows
+    (issue 11; SORMAS "event" of type cluster). Proposed by the system, confirmed by an officer."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+        CLOSED = "closed", _("Closed")
+
+    # The health office that owns it (the venue's commune's office, or the first case's unit).
+    unit = models.ForeignKey("places.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    venue = models.ForeignKey("places.Venue", on_delete=models.CASCADE, related_name="clusters")
+    # Set when the cases shared an area (a production line, a classroom): the cluster is that area.
+    area = models.ForeignKey(
+        "places.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    cases = models.ManyToManyField(Case, related_name="clusters", blank=True)
+    # The span in which the cases were present together.
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["venue", "status"], name="cluster_venue_status")]
+
+    def __str__(self) -> str:
+        return f"cluster #{self.pk} ({self.status})"
