@@ -22,10 +22,7 @@ class SimultaneousSendTests(TransactionTestCase):
         sent a code (and N parallel requests could send N, past the hourly limit). Now the second waits for
         the first's transaction and is refused by the cooldown."""
         person = make_person(phone="0912000111")
-        devices = [
-            Device.objects.create(person=person)
-            for _ in range(2)
-        ]
+        devices = [Device.objects.create(person=person) for _ in range(2)]
         LoggingSmsSender.outbox.clear()
         original = verification._send_refusal
 
