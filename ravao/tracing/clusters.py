@@ -637,6 +637,7 @@ def chains_graph(cases: QuerySet[Case], *, limit: int = GRAPH_NODES) -> dict[str
             data["parent"] = f"k{cluster_id}"
         add(f"p{c.person_id}", case_depth(c) * 3, data)
     person_of_contact: dict[int, int] = {}
+    source_of: dict[str, str] = {}  # node → the node it was found from (its first edge)
     for ct in contacts:
         case = case_by_pk[ct.case_id]
         row = case_depth(case) * 3 + ct.generation
@@ -656,6 +657,7 @@ def chains_graph(cases: QuerySet[Case], *, limit: int = GRAPH_NODES) -> dict[str
             continue
         parent = case.person_id if ct.generation == 1 else person_of_contact.get(ct.via_id or 0)
         if parent is not None and f"p{parent}" in nodes and parent != ct.person_id:
+            source_of.setdefault(node, f"p{parent}")
             edges.append(
                 {
                     "id": f"c{ct.pk}",
@@ -667,9 +669,15 @@ def chains_graph(cases: QuerySet[Case], *, limit: int = GRAPH_NODES) -> dict[str
                 }
             )
     # Positions: each generation row is a band of lines of at most ROW_WIDTH nodes, centred.
+    # A row below the first is ordered by the position of each node's source, so contacts sit under the
+    # case (or F1) they were found from.
     y = 0
     for row in sorted(rows):
         ids = rows[row]
+        if row:
+            ids = sorted(
+                ids, key=lambda n: nodes.get(source_of.get(n, ""), {}).get("position", {}).get("x", 0)
+            )
         lines = [ids[i : i + ROW_WIDTH] for i in range(0, len(ids), ROW_WIDTH)]
         for line in lines:
             x0 = -(len(line) - 1) * DX / 2

@@ -19,7 +19,7 @@
   var epiCanvas = document.getElementById("chart-epi");
   if (epi && epiCanvas) {
     var datasets = epi.series.map(function (s, i) {
-      return { type: "bar", label: s.label, data: s.values, backgroundColor: palette[i % palette.length], stack: "cases", yAxisID: "y" };
+      return { type: "bar", label: s.label, data: s.values, backgroundColor: palette[i % palette.length], stack: "cases", yAxisID: "y", maxBarThickness: 48 };
     });
     datasets.push({ type: "line", label: epi.followup.label, data: epi.followup.values, borderColor: "#c21b1b",
       backgroundColor: "#c21b1b", pointRadius: 0, borderWidth: 2, yAxisID: "y2", tension: 0.2 });

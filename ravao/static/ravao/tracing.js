@@ -23,6 +23,7 @@
         elements: elements,
         wheelSensitivity: 0.3,
         minZoom: 0.05,
+        maxZoom: 2.5,
         // Thousands of nodes: draw a bitmap while panning and hide edges meanwhile.
         textureOnViewport: large,
         hideEdgesOnViewport: large,
@@ -32,7 +33,7 @@
           { selector: "node[kind = 'cluster']", style: { shape: "round-rectangle", "background-color": "#fdf1d8", "background-opacity": 0.7, "border-width": 2, "border-color": "#b5461b", label: "data(label)", "text-valign": "top", "text-halign": "center", "font-size": 12, "font-weight": "bold", color: "#7a2e10", padding: 8 } },
           { selector: "edge", style: { width: function (e) { return e.data("confirmed") ? 3 : 1; }, "line-color": function (e) { return tiers[e.data("tier")] || "#9aa5b1"; }, "target-arrow-shape": large ? "none" : "triangle", "target-arrow-color": function (e) { return tiers[e.data("tier")] || "#9aa5b1"; }, "curve-style": large ? "straight" : "bezier", label: large ? "" : "data(label)", "font-size": 9, color: "#555" } }
         ],
-        layout: preset ? { name: "preset", fit: true, padding: 16 } : { name: "breadthfirst", directed: true, padding: 12, spacingFactor: 1.1 }
+        layout: preset ? { name: "preset", fit: true, padding: 30 } : { name: "breadthfirst", directed: true, padding: 12, spacingFactor: 1.1 }
       });
       graph.on("tap", "node", function (event) {
         var href = event.target.data("href");
@@ -40,6 +41,8 @@
       });
       var note = document.getElementById("graph-note");
       if (note && data.truncated) { note.textContent = "· " + (box.getAttribute("data-truncated") || ""); }
+      // A small graph is not blown up to fill the box.
+      if (graph.zoom() > 1.4) { graph.zoom(1.4); graph.center(); }
       box.dataset.ready = String(graph.nodes().filter(function (n) { return n.data("kind") !== "cluster"; }).length);
     })
     .catch(function () { box.textContent = box.getAttribute("data-error") || "—"; });
