@@ -24,7 +24,7 @@ from django.utils import timezone
 from ravao.checkins.models import CheckIn
 from ravao.places.models import Area, Shift
 from ravao.test import RavaoTestCase, RavaoTwoLevelTestCase, make_person
-from ravao.tracing.models import Alert, Case, Contact
+from ravao.tracing.models import Alert, Case, Cluster, Contact
 from ravao.tracing.services import case_open, case_send_alerts
 
 PERSONAS = ("anonymous", "visitor", "alice", "bob", "sam", "carol", "cuong", "hana", "dan")
@@ -178,6 +178,11 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:request_decide": ("302 302 403 403 403 403 403 405 405", lambda t: {"request_id": 1}),
     "tracing:alerts": (LOGIN_ONLY, NONE),
     "tracing:alert_read": (POST_ONLY_LOGIN, lambda t: {"alert_id": t.alert.pk}),
+    "tracing:clusters": (TRACER, NONE),
+    "tracing:cluster": (TRACER, lambda t: {"cluster_id": t.cluster.pk}),
+    "tracing:cluster_decide": (TRACER_POST, lambda t: {"cluster_id": t.cluster.pk}),
+    "tracing:outbreak": (TRACER, NONE),
+    "tracing:outbreak_graph": (TRACER, NONE),
     # Oversight (J7): numbers for communes and the district; a venue's own page for its staff.
     "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
     "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
@@ -233,6 +238,7 @@ class AccessMatrixTests(RavaoTestCase):
     case: Case
     contact: Contact
     alert: Alert
+    cluster: Cluster
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -264,6 +270,14 @@ class AccessMatrixTests(RavaoTestCase):
         cls.contact = Contact.objects.get(case=cls.case, person=cls.visitor)
         case_send_alerts(case=cls.case, acting_user=cls.hana)
         cls.alert = Alert.objects.get(case=cls.case, venue=cls.venue_a)
+        # A cluster holding the case (issue 11): one case is enough for the access rows.
+        cls.cluster = Cluster.objects.create(
+            unit=cls.units["ha_bang"],
+            venue=cls.venue_a,
+            first_seen=cls.case.window_start,
+            last_seen=cls.case.window_end,
+        )
+        cls.cluster.cases.add(cls.case)
 
     def client_for(self, persona: str) -> Client:
         if persona == "visitor":

@@ -26,6 +26,7 @@ from ravao.places.models import AdminUnit, Area, Venue
 from ravao.privacy.services import audit_record, audit_record_daily
 from ravao.tracing import conf
 from ravao.tracing.access import ROLE, units_of_person
+from ravao.tracing.clusters import clusters_propose
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
 from ravao.tracing.models import Alert, Case, CaseRequest, Contact
 from ravao.tracing.windows import proposed_window
@@ -230,6 +231,7 @@ def case_trace(
     counts = _upsert_contacts(case, 1, found)
     case.traced_at = now or timezone.now()
     case.save(update_fields=["traced_at"])
+    clusters_propose(case=case, acting_user=acting_user)  # clusters (issue 11): co-present cases proposed
     _audit(acting_user, "case.trace", case, request=request, details={"f1": len(found)})
     return counts
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.tracing import views
+from ravao.tracing import views, views_clusters
 
 app_name = "tracing"
 urlpatterns = [
@@ -20,4 +20,10 @@ urlpatterns = [
     path("requests/<int:request_id>/decide/", views.case_request_decision, name="request_decide"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/read/", views.alert_read, name="alert_read"),
+    # Clusters and the outbreak overview (issue 11, items 4–5).
+    path("clusters/", views_clusters.cluster_list, name="clusters"),
+    path("clusters/<int:cluster_id>/", views_clusters.cluster_detail, name="cluster"),
+    path("clusters/<int:cluster_id>/decide/", views_clusters.cluster_decision, name="cluster_decide"),
+    path("outbreak/", views_clusters.outbreak, name="outbreak"),
+    path("outbreak/graph.json", views_clusters.outbreak_graph, name="outbreak_graph"),
 ]
