@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.tracing import views
+from ravao.tracing import views, views_labs, views_messages
 
 app_name = "tracing"
 urlpatterns = [
@@ -20,4 +20,10 @@ urlpatterns = [
     path("requests/<int:request_id>/decide/", views.case_request_decision, name="request_decide"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/read/", views.alert_read, name="alert_read"),
+    # Issue 11: cases from lab lists, messages in bulk to contacts.
+    path("labs/", views_labs.lab_upload, name="lab_upload"),
+    path("labs/<int:import_id>/", views_labs.lab_import_detail, name="lab_import"),
+    path("labs/template.<str:fmt>", views_labs.lab_template, name="lab_template"),
+    path("cases/<int:case_id>/contacts/message/", views_messages.contacts_message, name="contacts_message"),
+    path("cases/<int:case_id>/messages/", views_messages.case_messages_view, name="case_messages"),
 ]
