@@ -244,6 +244,11 @@ def check_row(values: dict[str, str], today: date) -> dict[str, Any]:
         raise BadRow(_("the lab reference is longer than 200 characters"))
     if not values["sample_date"].strip():
         raise BadRow(_("the sample date is missing"))
+    # Excel drops the leading 0 of a phone or a CCCD typed as a number (912345678, 1092012345).
+    if values["phone"].isdigit() and len(values["phone"]) == 9:
+        values = {**values, "phone": "0" + values["phone"]}
+    if values["id_number"].isdigit() and len(values["id_number"]) in (10, 11):
+        values = {**values, "id_number": values["id_number"].zfill(12)}
     phone = normalise_phone(values["phone"]) if values["phone"] else None
     if values["phone"] and phone is None:
         raise BadRow(_("not a Vietnamese phone number: %(value)s") % {"value": values["phone"]})
