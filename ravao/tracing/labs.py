@@ -586,6 +586,9 @@ def lab_rows_for_display(lab_import: LabImport) -> list[dict[str, Any]]:
         if row.get("person"):
             row["match"] = shown(row["person"])
         row["choices"] = [shown(pk) for pk in row.get("candidates", [])]
+        row["sample_shown"] = (
+            date.fromisoformat(row["sample_date"]).strftime("%d/%m/%Y") if row.get("sample_date") else ""
+        )
         row["masked_id"] = mask_id_number(row["id"]) if row.get("id") else ""
         row["masked_phone"] = mask_phone(row["phone"]) if row.get("phone") else ""
     return rows

@@ -155,12 +155,16 @@ def _languages(request: HttpRequest, contacts: list[Contact]) -> dict[int, str]:
     return chosen
 
 
-def _previews(case: Case, contacts: list[Contact], params: MessageParams, channels: list[str]) -> list[Any]:
-    """The text as the first recipient would get it, in each language, with its SMS length."""
+def _previews(
+    case: Case, contacts: list[Contact], params: MessageParams, channels: list[str], used: set[str]
+) -> list[Any]:
+    """The text as the first recipient would get it, in each language chosen, with its SMS length."""
     if not contacts:
         return []
     previews = []
     for language, label in (("vi", "Tiếng Việt"), ("en", "English")):
+        if language not in used:
+            continue
         for channel in channels:
             subject, body = message_text(
                 params=params, contact=contacts[0], case=case, language=language, channel=channel
@@ -216,7 +220,7 @@ def contacts_message(request: HttpRequest, case_id: int) -> HttpResponse:
                 else:
                     messages.info(request, _("These messages were already sent: nothing was queued again."))
                 return redirect("tracing:case_messages", case_id=case.pk)
-            previews = _previews(case, contacts, form.params(), channels)
+            previews = _previews(case, contacts, form.params(), channels, set(languages.values()))
         else:
             status = 400
     else:
