@@ -54,7 +54,13 @@ from ravao.places.models import AdminUnit
 from ravao.privacy.crypto import lookup_hash, name_index
 from ravao.privacy.services import audit_record, audit_record_many
 from ravao.tracing import conf
-from ravao.tracing.access import ROLE, cases_in_scope, in_jurisdiction, persons_in_jurisdiction
+from ravao.tracing.access import (
+    ROLE,
+    cases_in_scope,
+    in_jurisdiction,
+    persons_in_jurisdiction,
+    tracer_units,
+)
 from ravao.tracing.imports import _born
 from ravao.tracing.models import Case, CaseRequest, LabImport
 from ravao.tracing.selectors import masked_name
@@ -383,16 +389,10 @@ def match_rows(rows: list[dict[str, Any]], *, unit: AdminUnit, user: User, now: 
 def lab_file_seen(*, sha256: str, user: User) -> LabImport | None:
     """The earlier import of the same file by this officer's offices, if it was imported."""
     return (
-        LabImport.objects.filter(sha256=sha256, status=LabImport.Status.IMPORTED, unit__in=_units_of(user))
+        LabImport.objects.filter(sha256=sha256, status=LabImport.Status.IMPORTED, unit__in=tracer_units(user))
         .order_by("-imported_at")
         .first()
     )
-
-
-def _units_of(user: User) -> Any:
-    from ravao.tracing.access import tracer_units
-
-    return tracer_units(user)
 
 
 @transaction.atomic
