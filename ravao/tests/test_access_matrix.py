@@ -183,6 +183,12 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:cluster_decide": (TRACER_POST, lambda t: {"cluster_id": t.cluster.pk}),
     "tracing:outbreak": (TRACER, NONE),
     "tracing:outbreak_graph": (TRACER, NONE),
+    # Issue 11: lab lists (a list is seen only by its uploader: none here) and bulk messages.
+    "tracing:lab_upload": (TRACER, NONE),
+    "tracing:lab_import": (TRACER.replace("200", "404"), lambda t: {"import_id": 999999}),
+    "tracing:lab_template": (TRACER, lambda t: {"fmt": "csv"}),
+    "tracing:contacts_message": (TRACER, CASE),
+    "tracing:case_messages": (TRACER, CASE),
     # Oversight (J7): numbers for communes and the district; a venue's own page for its staff.
     "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
     "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),

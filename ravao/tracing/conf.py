@@ -39,3 +39,9 @@ def max_stay() -> timedelta:
 # calls a day a field worker makes to each contact.
 FOLLOWUP_DAYS = env_int("RAVAO_FOLLOWUP_DAYS", 14, minimum=1)
 FOLLOWUP_CALLS_PER_DAY = env_int("RAVAO_FOLLOWUP_CALLS_PER_DAY", 1, minimum=1)
+# Lab lists of positive results (issue 11): the largest file and the most rows one upload may hold (each
+# row opens a case and traces it, all in one request and one transaction: docs/benchmarks.md).
+LAB_IMPORT_MAX_BYTES = env_int("RAVAO_LAB_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+LAB_IMPORT_MAX_ROWS = env_int("RAVAO_LAB_IMPORT_MAX_ROWS", 150, minimum=1)
+# Bulk messages to contacts: the most recipients one "send" may have.
+MESSAGE_MAX_RECIPIENTS = env_int("RAVAO_MESSAGE_MAX_RECIPIENTS", 1000, minimum=1)

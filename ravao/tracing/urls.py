@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.tracing import views, views_clusters
+from ravao.tracing import views, views_clusters, views_labs, views_messages
 
 app_name = "tracing"
 urlpatterns = [
@@ -26,4 +26,10 @@ urlpatterns = [
     path("clusters/<int:cluster_id>/decide/", views_clusters.cluster_decision, name="cluster_decide"),
     path("outbreak/", views_clusters.outbreak, name="outbreak"),
     path("outbreak/graph.json", views_clusters.outbreak_graph, name="outbreak_graph"),
+    # Issue 11: cases from lab lists, messages in bulk to contacts.
+    path("labs/", views_labs.lab_upload, name="lab_upload"),
+    path("labs/<int:import_id>/", views_labs.lab_import_detail, name="lab_import"),
+    path("labs/template.<str:fmt>", views_labs.lab_template, name="lab_template"),
+    path("cases/<int:case_id>/contacts/message/", views_messages.contacts_message, name="contacts_message"),
+    path("cases/<int:case_id>/messages/", views_messages.case_messages_view, name="case_messages"),
 ]
