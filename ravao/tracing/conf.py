@@ -39,3 +39,6 @@ def max_stay() -> timedelta:
 # calls a day a field worker makes to each contact.
 FOLLOWUP_DAYS = env_int("RAVAO_FOLLOWUP_DAYS", 14, minimum=1)
 FOLLOWUP_CALLS_PER_DAY = env_int("RAVAO_FOLLOWUP_CALLS_PER_DAY", 1, minimum=1)
+# After this many consecutive days of the period without reaching a contact, `ravao followup_update` marks
+# them lost to follow-up (SORMAS "lost to follow-up", Go.Data's "not seen for N days").
+FOLLOWUP_LOST_AFTER_DAYS = env_int("RAVAO_FOLLOWUP_LOST_AFTER_DAYS", 3, minimum=1)

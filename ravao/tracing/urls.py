@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.tracing import views
+from ravao.tracing import views, views_followup
 
 app_name = "tracing"
 urlpatterns = [
@@ -20,4 +20,15 @@ urlpatterns = [
     path("requests/<int:request_id>/decide/", views.case_request_decision, name="request_decide"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/read/", views.alert_read, name="alert_read"),
+    # Teams, work lists and daily follow-up (issue 11, items 2–3).
+    path("calls/", views_followup.my_calls, name="my_calls"),
+    path("contacts/<int:contact_id>/visit/", views_followup.visit_record, name="visit_record"),
+    path("followup/", views_followup.dashboard, name="followup_dashboard"),
+    path("teams/", views_followup.teams, name="teams"),
+    path("teams/new/", views_followup.team_create, name="team_create"),
+    path("teams/<int:team_id>/", views_followup.team_detail, name="team"),
+    path("teams/<int:team_id>/members/add/", views_followup.team_member_add, name="team_member_add"),
+    path("teams/<int:team_id>/members/remove/", views_followup.team_member_remove, name="team_member_remove"),
+    path("teams/<int:team_id>/members/lead/", views_followup.team_member_lead, name="team_member_lead"),
+    path("teams/<int:team_id>/assign/", views_followup.team_assign, name="team_assign"),
 ]
