@@ -524,8 +524,9 @@ def followup_statuses_update(*, today: date | None = None, acting_user: User | N
         reached[contact_id].add(day)
     lost, completed = [], []
     for row in rows:
-        start: date = row["followup_start"]
-        until: date = row["followup_until"] or row["followup_start"]
+        start, until = row["followup_start"], row["followup_until"]
+        if start is None or until is None:
+            continue  # excluded by the query; for the type checker
         last = min(yesterday, until)
         if until < today and row["followup"] in COMPLETABLE:
             completed.append(row)
