@@ -316,6 +316,10 @@ class DailyRecordTest(FollowUpTestCase):
         other.followup_start, other.followup_until = self.contact.followup_start, self.contact.followup_until
         other.followup = Contact.FollowUp.SUSPECTED
         other.save()
+        FollowUpVisit.objects.bulk_create(
+            FollowUpVisit(contact=other, day=v.day, status="seen_not_ok", recorded_at=v.recorded_at)
+            for v in FollowUpVisit.objects.filter(contact=self.contact)
+        )
         self.assertEqual(followup_statuses_update(), {"lost": 0, "completed": 1})
         self.contact.refresh_from_db()
         other.refresh_from_db()
