@@ -99,17 +99,28 @@ def access_team(user: User, team_id: int) -> Team:
     return team
 
 
+def _membership(user: User, team: Team) -> TeamMember | None:
+    return TeamMember.objects.filter(team=team, user=user).first()
+
+
 def may_manage_team(user: User, team: Team) -> bool:
+    """Administrators and health officers over the team's unit, except its plain (non-lead) members: a
+    field worker is a health officer of the commune too, but does not staff the team."""
+    member = _membership(user, team)
+    if member is not None:
+        return member.is_lead
     paths = _paths(user_units(user, roles=MANAGER_ROLES))
     return any(team.unit.path.startswith(p) for p in paths)
 
 
 def may_assign(user: User, team: Team) -> bool:
-    """A lead of the team, or a health officer over its unit, hands out its contacts."""
+    """A lead of the team, or a health officer over its unit who is not a plain member, hands out its
+    contacts."""
     if not is_tracer(user):
         return False
-    if TeamMember.objects.filter(team=team, user=user, is_lead=True).exists():
-        return True
+    member = _membership(user, team)
+    if member is not None:
+        return member.is_lead
     return any(team.unit.path.startswith(p) for p in _paths(tracer_units(user)))
 
 

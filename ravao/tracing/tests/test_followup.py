@@ -77,7 +77,8 @@ class FollowUpTestCase(TracingTestCase):
         """`n` more confirmed contacts like the coworker's (for load and query-count tests)."""
         model = case.contacts.get(person=self.coworker)
         rows = []
-        for i in range(n):
+        first = Person.objects.count()  # fresh phones on every call
+        for i in range(first, first + n):
             person = make_person(name=f"Người Thứ {i}", phone=f"09130{i:05d}")
             rows.append(
                 Contact(
@@ -325,3 +326,211 @@ class DailyRecordTest(FollowUpTestCase):
         other.refresh_from_db()
         self.assertEqual(self.contact.followup, Contact.FollowUp.COMPLETED)
         self.assertEqual(other.followup, Contact.FollowUp.SUSPECTED)
+
+
+class FollowUpPagesTest(FollowUpTestCase):
+    """Every page: happy path, anonymous, wrong role, wrong method, bad input, retried request, scope."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.station, self.office = self.make_teams()
+        self.case = self.open_case()
+        self.confirm_all(self.case)
+        self.contact = self.case.contacts.get(person=self.coworker)
+        contacts_assign(contacts=[self.contact], assignee=self.fiona, acting_user=self.hoa)
+        self.other = self.extra_contacts(self.case, 1, self.station)[0]
+
+    def urls(self) -> dict[str, str]:
+        t = self.station.pk
+        return {
+            "/tracing/calls/": "GET",
+            "/tracing/followup/": "GET",
+            "/tracing/teams/": "GET",
+            f"/tracing/teams/{t}/": "GET",
+            f"/tracing/contacts/{self.contact.pk}/visit/": "POST",
+            "/tracing/teams/new/": "POST",
+            f"/tracing/teams/{t}/members/add/": "POST",
+            f"/tracing/teams/{t}/members/remove/": "POST",
+            f"/tracing/teams/{t}/members/lead/": "POST",
+            f"/tracing/teams/{t}/assign/": "POST",
+        }
+
+    def test_anonymous_goes_to_login(self) -> None:
+        for url, method in self.urls().items():
+            response = self.client.get(url) if method == "GET" else self.client.post(url)
+            self.assertEqual(response.status_code, 302, url)
+            self.assertIn("/accounts/login/", response["Location"])
+
+    def test_other_roles_are_refused(self) -> None:
+        for user in (self.alice, self.sam, self.carol):
+            self.login(user)
+            for url, method in self.urls().items():
+                response = self.client.get(url) if method == "GET" else self.client.post(url)
+                self.assertEqual(response.status_code, 403, f"{user} {url}")
+
+    def test_wrong_methods(self) -> None:
+        self.login(self.hana)
+        for url, method in self.urls().items():
+            response = self.client.post(url) if method == "GET" else self.client.get(url)
+            self.assertEqual(response.status_code, 405, url)
+
+    def test_my_calls_lists_mine_and_the_teams_unassigned_with_real_tel_links(self) -> None:
+        self.login(self.fiona)
+        response = self.client.get("/tracing/calls/")
+        self.assertEqual(response.status_code, 200)
+        page = response.content.decode()
+        work = response.context["work"]
+        self.assertEqual([r.contact.pk for r in work.mine], [self.contact.pk])
+        self.assertEqual([r.contact.pk for r in work.unassigned], [self.other.pk])
+        self.assertIn(f'href="tel:{self.coworker.phone}"', page)
+        self.assertNotIn("tel:None", page)
+        self.assertIn("Xã Hạ Bằng", page)
+
+    def test_no_tel_link_without_a_phone(self) -> None:
+        Person.objects.filter(pk=self.coworker.pk).update(phone=None)
+        self.login(self.fiona)
+        page = self.client.get("/tracing/calls/").content.decode()
+        self.assertNotIn("tel:None", page)
+        self.assertNotIn('href="tel:"', page)
+
+    def test_record_well_plain_form_then_the_contact_leaves_todays_list(self) -> None:
+        self.login(self.fiona)
+        url = f"/tracing/contacts/{self.contact.pk}/visit/"
+        response = self.client.post(url, {"status": "seen_ok", "call": "1"})
+        self.assertRedirects(response, "/tracing/calls/")
+        response = self.client.post(url, {"status": "seen_ok", "call": "1"})  # retried
+        self.assertEqual(FollowUpVisit.objects.filter(contact=self.contact).count(), 1)
+        work = self.client.get("/tracing/calls/").context["work"]
+        self.assertEqual(work.mine, [])
+        self.assertEqual(work.done_today, 1)
+
+    def test_record_symptoms_with_json(self) -> None:
+        self.login(self.fiona)
+        response = self.client.post(
+            f"/tracing/contacts/{self.contact.pk}/visit/",
+            {"status": "seen_not_ok", "symptoms": ["fever"], "temperature": "38.2", "note": "ho nhẹ"},
+            headers={"accept": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["followup"], "suspected")
+        visit = FollowUpVisit.objects.get(contact=self.contact)
+        self.assertEqual((visit.temperature, visit.note), (Decimal("38.2"), "ho nhẹ"))
+        # the team page shows the proposed test
+        self.login(self.hoa)
+        self.assertContains(self.client.get(f"/tracing/teams/{self.station.pk}/"), "propose-test")
+
+    def test_bad_input_is_a_clear_400_or_message_and_nothing_is_written(self) -> None:
+        self.login(self.fiona)
+        url = f"/tracing/contacts/{self.contact.pk}/visit/"
+        for data in (
+            {},
+            {"status": "nope"},
+            {"status": "seen_not_ok"},
+            {"status": "seen_ok", "temperature": "abc"},
+            {"status": "seen_ok", "temperature": "99"},
+            {"status": "seen_ok", "call": "7"},
+        ):
+            response = self.client.post(url, data, headers={"accept": "application/json"})
+            self.assertEqual(response.status_code, 400, data)
+            self.assertTrue(response.json()["error"])
+        response = self.client.post(url, {"status": "seen_not_ok"}, follow=True)
+        self.assertContains(response, "triệu chứng")  # Vietnamese first
+        self.assertFalse(FollowUpVisit.objects.exists())
+        # a team without a health officer among the ids, a junk user id
+        self.login(self.hana)
+        self.assertEqual(self.client.post("/tracing/teams/new/", {"unit": "x"}).status_code, 404)
+        t = self.station.pk
+        self.assertEqual(self.client.post(f"/tracing/teams/{t}/members/add/", {"user": "x"}).status_code, 404)
+        response = self.client.post(f"/tracing/teams/{t}/members/add/", {"user": self.carol.pk}, follow=True)
+        self.assertFalse(TeamMember.objects.filter(team=self.station, user=self.carol).exists())
+        self.assertEqual(response.status_code, 200)
+        response = self.client.post(f"/tracing/teams/{t}/assign/", {"assignee": str(self.hana.pk)}, follow=True)
+        self.assertContains(response, "Đánh dấu")  # tick at least one contact
+        response = self.client.post(
+            f"/tracing/teams/{t}/assign/", {"contact": [self.contact.pk], "assignee": str(self.hana.pk)}
+        )
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.assignee_id, self.fiona.pk)
+
+    def test_a_field_worker_of_another_team_gets_404(self) -> None:
+        outsider = self.make_user("0900000041", "Lan", Role.HEALTH_OFFICER, unit=self.units["lien_quan"])
+        self.login(outsider)
+        self.assertEqual(self.client.get("/tracing/calls/").context["work"].mine, [])
+        response = self.client.post(f"/tracing/contacts/{self.contact.pk}/visit/", {"status": "seen_ok"})
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.client.get(f"/tracing/teams/{self.station.pk}/").status_code, 404)
+        self.assertEqual(self.client.post(f"/tracing/teams/{self.station.pk}/assign/").status_code, 404)
+        self.assertEqual(self.client.post("/tracing/teams/new/", {"unit": self.units["ha_bang"].pk}).status_code, 404)
+        self.assertEqual(self.client.post("/tracing/contacts/999999/visit/", {"status": "seen_ok"}).status_code, 404)
+
+    def test_a_field_worker_cannot_assign_but_the_lead_can(self) -> None:
+        other = self.other
+        self.login(self.fiona)  # a plain member: neither assigns nor staffs the team
+        url = f"/tracing/teams/{self.station.pk}/"
+        self.assertEqual(self.client.post(f"{url}assign/", {"contact": [other.pk], "action": "split"}).status_code, 403)
+        self.assertEqual(self.client.post(f"{url}members/add/", {"user": self.finn.pk}).status_code, 403)
+        self.assertEqual(self.client.get(url).context["assign"], False)
+        self.login(self.hoa)
+        response = self.client.post(
+            f"/tracing/teams/{self.station.pk}/assign/", {"contact": [other.pk], "assignee": str(self.finn.pk)}
+        )
+        self.assertRedirects(response, f"/tracing/teams/{self.station.pk}/")
+        other.refresh_from_db()
+        self.assertEqual(other.assignee_id, self.finn.pk)
+        response = self.client.post(
+            f"/tracing/teams/{self.station.pk}/assign/", {"contact": [other.pk], "action": "split"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(AuditEvent.objects.filter(action="contact.assign").count(), 3)
+
+    def test_team_pages_create_add_lead_remove_and_retry(self) -> None:
+        self.login(self.dan)  # the administrator staffs teams
+        response = self.client.get("/tracing/teams/")
+        self.assertContains(response, "Trạm Y tế xã Hạ Bằng")
+        lien_quan = self.units["lien_quan"]
+        for _ in range(2):  # retried
+            response = self.client.post("/tracing/teams/new/", {"unit": lien_quan.pk})
+        team = Team.objects.get(unit=lien_quan)
+        self.assertRedirects(response, f"/tracing/teams/{team.pk}/")
+        self.assertEqual(AuditEvent.objects.filter(action="team.create", object_id=str(team.pk)).count(), 1)
+        page = self.client.get(f"/tracing/teams/{self.station.pk}/")
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(page.context["rows"], [])  # an administrator does not see contacts
+        extra = self.make_user("0900000042", "Mai", Role.HEALTH_OFFICER, unit=self.units["ha_bang"])
+        for _ in range(2):
+            self.client.post(f"/tracing/teams/{self.station.pk}/members/add/", {"user": extra.pk, "lead": "1"})
+        self.assertTrue(TeamMember.objects.get(team=self.station, user=extra).is_lead)
+        self.client.post(f"/tracing/teams/{self.station.pk}/members/lead/", {"user": extra.pk, "lead": "0"})
+        self.assertFalse(TeamMember.objects.get(team=self.station, user=extra).is_lead)
+        # removing fiona hands her contact back to the team's list
+        self.client.post(f"/tracing/teams/{self.station.pk}/members/remove/", {"user": self.fiona.pk})
+        self.contact.refresh_from_db()
+        self.assertIsNone(self.contact.assignee_id)
+        self.assertFalse(TeamMember.objects.filter(team=self.station, user=self.fiona).exists())
+
+    def test_dashboard_counts(self) -> None:
+        followup_visit_record(contact=self.contact, data=VisitInput(status="seen_ok"), acting_user=self.fiona)
+        self.login(self.hana)
+        rows = {r.team.pk if r.team else None: r for r in self.client.get("/tracing/followup/").context["rows"]}
+        station = rows[self.station.pk]
+        self.assertEqual(station.under, 2)
+        self.assertEqual((station.seen_24h, station.not_seen_24h, station.not_seen_48h), (1, 1, 1))
+        self.login(self.hoa)  # the commune station sees its own team only
+        rows_hoa = self.client.get("/tracing/followup/").context["rows"]
+        self.assertEqual([r.team for r in rows_hoa], [self.station])
+
+    def test_query_counts_do_not_grow_with_rows(self) -> None:
+        self.login(self.fiona)
+        counts = []
+        for extra in (0, 25):
+            contacts = self.extra_contacts(self.case, extra, self.station)
+            if contacts:
+                contacts_assign(contacts=contacts, assignee=self.fiona, acting_user=self.hoa)
+            pages = []
+            for url in ("/tracing/calls/", "/tracing/followup/", f"/tracing/teams/{self.station.pk}/"):
+                self.login(self.hoa if "teams" in url or "followup" in url else self.fiona)
+                with CaptureQueriesContext(connection) as queries:
+                    self.assertEqual(self.client.get(url).status_code, 200)
+                pages.append(len(queries))
+            counts.append(pages)
+        self.assertEqual(counts[0], counts[1])
