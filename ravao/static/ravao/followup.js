@@ -29,6 +29,12 @@
           result.textContent = answer.message;
           row.classList.add("done");
           row.classList.toggle("suspected", answer.followup === "suspected");
+          if (answer.followup === "suspected" && !row.querySelector(".propose-test")) {
+            var badge = document.createElement("span");
+            badge.className = "propose-test";
+            badge.textContent = page.dataset.proposeTest;
+            row.querySelector(".call-head").appendChild(badge);
+          }
           row.dataset.saved = answer.status;
           var details = form.querySelector("details");
           if (details) details.open = false;
