@@ -118,7 +118,8 @@ def my_calls(request: HttpRequest) -> HttpResponse:
         "tracing/followup/my_calls.html",
         {
             "work": work,
-            "form": VisitForm(),
+            # The labels once per page (each row repeats them).
+            "symptoms": [(value, str(label)) for value, label in VisitForm.base_fields["symptoms"].choices],
             "today": timezone.localdate(),
             "calls_per_day": conf.FOLLOWUP_CALLS_PER_DAY,
         },
