@@ -67,7 +67,12 @@ def build(contacts: int) -> None:
         for c in range(25)
     ]
     venue = Venue.objects.create(
-        code="FB00001", name="Nhà máy Bench", kind="factory", commune=communes[0], address="KCN", status="active"
+        code="FB00001",
+        name="Nhà máy Bench",
+        kind="factory",
+        commune=communes[0],
+        address="KCN",
+        status="active",
     )
     officer = user_create(login="0900999001", password=PASSWORD, full_name="Officer")
     membership_grant(user=officer, role=Role.HEALTH_OFFICER, unit=district)
@@ -95,7 +100,8 @@ def build(contacts: int) -> None:
     sources, persons = persons[: total // 250 + 1], persons[total // 250 + 1 :]
     start = now - timedelta(days=8)
     cases = Case.objects.bulk_create(
-        Case(person=p, unit=district, window_start=start - timedelta(days=2), window_end=start) for p in sources
+        Case(person=p, unit=district, window_start=start - timedelta(days=2), window_end=start)
+        for p in sources
     )
     rows = []
     for n, person in enumerate(persons):
@@ -111,12 +117,24 @@ def build(contacts: int) -> None:
         )  # fmt: skip
         rows.append(
             Contact(
-                case=cases[n // 250], person=person, generation=1, venue=venue, tier="high", overlap_minutes=480,
-                source_start=start, source_end=start + timedelta(hours=8), contact_start=start,
-                contact_end=start + timedelta(hours=8), exposed_at=start, decision="confirmed",
-                followup=followup, team=team, assignee=workers[team.pk][n % 4],
-                followup_start=first, followup_until=first + timedelta(days=13),
-            )  # fmt: skip
+                case=cases[n // 250],
+                person=person,
+                generation=1,
+                venue=venue,
+                tier="high",
+                overlap_minutes=480,
+                source_start=start,
+                source_end=start + timedelta(hours=8),
+                contact_start=start,
+                contact_end=start + timedelta(hours=8),
+                exposed_at=start,
+                decision="confirmed",
+                followup=followup,
+                team=team,
+                assignee=workers[team.pk][n % 4],
+                followup_start=first,
+                followup_until=first + timedelta(days=13),
+            )
         )
     rows = Contact.objects.bulk_create(rows, batch_size=2000)
     visits = []
@@ -172,7 +190,9 @@ def main() -> None:
         ("team page (the lead)", lead, f"/tracing/teams/{team.pk}/"),
         ("follow-up indicators (district officer)", "0900999001", "/tracing/followup/"),
     ]
-    under = Contact.objects.filter(followup_start__lte=timezone.localdate(), followup_until__gte=timezone.localdate())
+    under = Contact.objects.filter(
+        followup_start__lte=timezone.localdate(), followup_until__gte=timezone.localdate()
+    )
     print(f"{under.count():,} contacts under follow-up, {FollowUpVisit.objects.count():,} visits")
     print(f"load average: {os.getloadavg()}")
     # The pages read the source static files (as the test suite does): no collectstatic manifest needed.
@@ -182,7 +202,9 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS=False, ALLOWED_HOSTS=["*"], STORAGES=storages):
+    with override_settings(
+        RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS=False, ALLOWED_HOSTS=["*"], STORAGES=storages
+    ):
         for name, login, url in pages:
             median, worst, queries = measure(client_for(login), url)
             print(f"| {name} | {median:.0f} / {worst:.0f} | {queries} |")

@@ -35,6 +35,8 @@ def low_window() -> timedelta:
 
 def max_stay() -> timedelta:
     return timedelta(hours=MAX_STAY_HOURS)
+
+
 # Daily follow-up of a confirmed contact (issue 11): this many days after the last exposure, and how many
 # calls a day a field worker makes to each contact.
 FOLLOWUP_DAYS = env_int("RAVAO_FOLLOWUP_DAYS", 14, minimum=1)

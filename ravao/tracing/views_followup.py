@@ -119,7 +119,7 @@ def my_calls(request: HttpRequest) -> HttpResponse:
         {
             "work": work,
             # The labels once per page (each row repeats them).
-            "symptoms": [(value, str(label)) for value, label in VisitForm.base_fields["symptoms"].choices],
+            "symptoms": [(name, str(DeclarationForm.base_fields[name].label)) for name in followup.SYMPTOMS],
             "today": timezone.localdate(),
             "calls_per_day": conf.FOLLOWUP_CALLS_PER_DAY,
         },

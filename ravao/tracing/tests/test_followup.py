@@ -11,6 +11,7 @@ from django.utils import timezone
 from ravao.accounts.models import Role, User
 from ravao.people.models import Person
 from ravao.privacy.models import AuditEvent
+from ravao.test import make_person
 from ravao.tracing import conf
 from ravao.tracing.followup import (
     FollowUpError,
@@ -29,7 +30,6 @@ from ravao.tracing.followup import (
 from ravao.tracing.models import Case, Contact, FollowUpVisit, Team, TeamMember
 from ravao.tracing.services import case_open, contact_decide, contact_set_followup
 from ravao.tracing.tests.base import TracingTestCase
-from ravao.test import make_person
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -151,7 +151,7 @@ class PeriodAndTeamTest(FollowUpTestCase):
         self.assertEqual(contact.team_id, office.pk)
 
     def test_a_team_chosen_by_hand_is_kept_when_confirmed_again(self) -> None:
-        station, office = self.make_teams()
+        _station, office = self.make_teams()
         case = self.open_case()
         contact = case.contacts.get(person=self.coworker)
         contacts_assign(contacts=[contact], team=office, acting_user=self.hana)
@@ -245,7 +245,9 @@ class DailyRecordTest(FollowUpTestCase):
         self.contact.refresh_from_db()
         self.assertEqual(self.contact.followup, Contact.FollowUp.REACHED)
         followup_visit_record(
-            contact=self.contact, data=VisitInput(status="seen_not_ok", symptoms=("fatigue",)), acting_user=self.fiona
+            contact=self.contact,
+            data=VisitInput(status="seen_not_ok", symptoms=("fatigue",)),
+            acting_user=self.fiona,
         )
         visit = FollowUpVisit.objects.get(contact=self.contact)
         self.assertEqual((visit.status, visit.symptoms), ("seen_not_ok", ["fatigue"]))
@@ -267,7 +269,9 @@ class DailyRecordTest(FollowUpTestCase):
         self.contact.followup_start = timezone.localdate() + timedelta(days=1)
         self.contact.save()
         with self.assertRaises(FollowUpError):
-            followup_visit_record(contact=self.contact, data=VisitInput(status="seen_ok"), acting_user=self.fiona)
+            followup_visit_record(
+                contact=self.contact, data=VisitInput(status="seen_ok"), acting_user=self.fiona
+            )
 
     def set_period(self, start: int, until: int) -> None:
         today = timezone.localdate()
@@ -444,7 +448,9 @@ class FollowUpPagesTest(FollowUpTestCase):
         response = self.client.post(f"/tracing/teams/{t}/members/add/", {"user": self.carol.pk}, follow=True)
         self.assertFalse(TeamMember.objects.filter(team=self.station, user=self.carol).exists())
         self.assertEqual(response.status_code, 200)
-        response = self.client.post(f"/tracing/teams/{t}/assign/", {"assignee": str(self.hana.pk)}, follow=True)
+        response = self.client.post(
+            f"/tracing/teams/{t}/assign/", {"assignee": str(self.hana.pk)}, follow=True
+        )
         self.assertContains(response, "Đánh dấu")  # tick at least one contact
         response = self.client.post(
             f"/tracing/teams/{t}/assign/", {"contact": [self.contact.pk], "assignee": str(self.hana.pk)}
@@ -460,19 +466,26 @@ class FollowUpPagesTest(FollowUpTestCase):
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.client.get(f"/tracing/teams/{self.station.pk}/").status_code, 404)
         self.assertEqual(self.client.post(f"/tracing/teams/{self.station.pk}/assign/").status_code, 404)
-        self.assertEqual(self.client.post("/tracing/teams/new/", {"unit": self.units["ha_bang"].pk}).status_code, 404)
-        self.assertEqual(self.client.post("/tracing/contacts/999999/visit/", {"status": "seen_ok"}).status_code, 404)
+        self.assertEqual(
+            self.client.post("/tracing/teams/new/", {"unit": self.units["ha_bang"].pk}).status_code, 404
+        )
+        self.assertEqual(
+            self.client.post("/tracing/contacts/999999/visit/", {"status": "seen_ok"}).status_code, 404
+        )
 
     def test_a_field_worker_cannot_assign_but_the_lead_can(self) -> None:
         other = self.other
         self.login(self.fiona)  # a plain member: neither assigns nor staffs the team
         url = f"/tracing/teams/{self.station.pk}/"
-        self.assertEqual(self.client.post(f"{url}assign/", {"contact": [other.pk], "action": "split"}).status_code, 403)
+        self.assertEqual(
+            self.client.post(f"{url}assign/", {"contact": [other.pk], "action": "split"}).status_code, 403
+        )
         self.assertEqual(self.client.post(f"{url}members/add/", {"user": self.finn.pk}).status_code, 403)
         self.assertEqual(self.client.get(url).context["assign"], False)
         self.login(self.hoa)
         response = self.client.post(
-            f"/tracing/teams/{self.station.pk}/assign/", {"contact": [other.pk], "assignee": str(self.finn.pk)}
+            f"/tracing/teams/{self.station.pk}/assign/",
+            {"contact": [other.pk], "assignee": str(self.finn.pk)},
         )
         self.assertRedirects(response, f"/tracing/teams/{self.station.pk}/")
         other.refresh_from_db()
@@ -498,7 +511,9 @@ class FollowUpPagesTest(FollowUpTestCase):
         self.assertEqual(page.context["rows"], [])  # an administrator does not see contacts
         extra = self.make_user("0900000042", "Mai", Role.HEALTH_OFFICER, unit=self.units["ha_bang"])
         for _ in range(2):
-            self.client.post(f"/tracing/teams/{self.station.pk}/members/add/", {"user": extra.pk, "lead": "1"})
+            self.client.post(
+                f"/tracing/teams/{self.station.pk}/members/add/", {"user": extra.pk, "lead": "1"}
+            )
         self.assertTrue(TeamMember.objects.get(team=self.station, user=extra).is_lead)
         self.client.post(f"/tracing/teams/{self.station.pk}/members/lead/", {"user": extra.pk, "lead": "0"})
         self.assertFalse(TeamMember.objects.get(team=self.station, user=extra).is_lead)
@@ -511,7 +526,9 @@ class FollowUpPagesTest(FollowUpTestCase):
     def test_dashboard_counts(self) -> None:
         followup_visit_record(contact=self.contact, data=VisitInput(status="seen_ok"), acting_user=self.fiona)
         self.login(self.hana)
-        rows = {r.team.pk if r.team else None: r for r in self.client.get("/tracing/followup/").context["rows"]}
+        rows = {
+            r.team.pk if r.team else None: r for r in self.client.get("/tracing/followup/").context["rows"]
+        }
         station = rows[self.station.pk]
         self.assertEqual(station.under, 2)
         self.assertEqual((station.seen_24h, station.not_seen_24h, station.not_seen_48h), (1, 1, 1))

@@ -21,7 +21,7 @@ from ravao.tracing.followup import contacts_assign, team_create, team_member_add
 from ravao.tracing.models import Contact, FollowUpVisit
 from ravao.tracing.services import case_open, contact_decide
 
-SHOTS = Path("/tmp/shots-followup")
+SHOTS = Path("/tmp/shots-followup")  # noqa: S108 (screenshots for a human to look at; nothing is read back)
 WORKER_LOGIN = "0900000031"
 
 
@@ -111,9 +111,7 @@ class FollowUpOnAPhone(ChromiumTestCase):
             dict(FollowUpVisit.objects.values_list("contact__person_id", "status")),
             {self.well.pk: "seen_ok", self.sick.pk: "seen_not_ok"},
         )
-        self.assertEqual(
-            Contact.objects.get(person=self.sick).followup, Contact.FollowUp.SUSPECTED
-        )
+        self.assertEqual(Contact.objects.get(person=self.sick).followup, Contact.FollowUp.SUSPECTED)
         page.reload()
         self.assertEqual(page.locator("li.call").count(), 0)  # nothing left today
 
