@@ -551,3 +551,19 @@ class FollowUpPagesTest(FollowUpTestCase):
                 pages.append(len(queries))
             counts.append(pages)
         self.assertEqual(counts[0], counts[1])
+
+
+class DemoTeamsTest(FollowUpTestCase):
+    def test_demo_teams_are_made_once(self) -> None:
+        from ravao.tracing.followup import DEMO_FIELD_WORKERS, demo_teams
+
+        communes = [self.units["ha_bang"], self.units["lien_quan"]]
+        for _ in range(2):
+            teams = demo_teams(top=self.units["district"], communes=communes, password="demo-password-1")
+        self.assertEqual([t.unit for t in teams], [self.units["district"], *communes])
+        self.assertEqual(Team.objects.count(), 3)
+        self.assertEqual(TeamMember.objects.count(), 4)
+        self.assertEqual(TeamMember.objects.filter(is_lead=True).count(), 2)
+        worker = User.objects.get(username=DEMO_FIELD_WORKERS[0][0])
+        self.login(worker)
+        self.assertEqual(self.client.get("/tracing/calls/").status_code, 200)
