@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Membership, Role, User
 from ravao.accounts.selectors import user_roles, user_units
-from ravao.people.models import HealthDeclaration
+from ravao.people.models import HealthDeclaration, Person
 from ravao.places.models import AdminUnit
 from ravao.places.units import under_paths
 from ravao.privacy.services import audit_record, audit_record_many
@@ -548,6 +548,12 @@ def followup_statuses_update(*, today: date | None = None, acting_user: User | N
             Contact.objects.filter(pk__in=[r["pk"] for r in batch]).update(
                 followup=status, updated_at=timezone.now()
             )
+    if completed:
+        # Their yellow status goes (a person may still be a contact of another case: asked per person).
+        from ravao.tracing.services import _refresh_person_status  # services imports this module
+
+        for person in Person.objects.filter(pk__in={r["person_id"] for r in completed}):
+            _refresh_person_status(person)
     audit_record_many(
         actor=acting_user,
         action="contact.followup",

@@ -146,7 +146,10 @@ def _refresh_person_status(person: Person) -> None:
         Contact.objects.filter(
             person=person, decision=Contact.Decision.CONFIRMED, case__status=Case.Status.OPEN
         )
-        .exclude(followup__in=[Contact.FollowUp.NEGATIVE, Contact.FollowUp.POSITIVE])
+        # Issue 11: a contact whose follow-up period was completed is no longer yellow.
+        .exclude(
+            followup__in=[Contact.FollowUp.NEGATIVE, Contact.FollowUp.POSITIVE, Contact.FollowUp.COMPLETED]
+        )
         .exists()
     ):
         status = "contact"

@@ -330,6 +330,8 @@ class DailyRecordTest(FollowUpTestCase):
         other.refresh_from_db()
         self.assertEqual(self.contact.followup, Contact.FollowUp.COMPLETED)
         self.assertEqual(other.followup, Contact.FollowUp.SUSPECTED)
+        self.coworker.refresh_from_db()
+        self.assertEqual(self.coworker.case_status, "")  # no longer yellow
 
 
 class FollowUpPagesTest(FollowUpTestCase):
