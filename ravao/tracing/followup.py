@@ -759,12 +759,14 @@ DEMO_FIELD_WORKERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def demo_teams(*, top: AdminUnit, communes: list[AdminUnit], password: str) -> list[Team]:
+def demo_teams(*, top: AdminUnit | None, communes: list[AdminUnit], password: str) -> list[Team]:
     """`ravao demo`: a team for the health office above and for each commune or ward, and two field
     workers (health officers of the commune) in each of the first three communes, the first one a lead.
     Idempotent (existing users, teams and members are kept). Logins: DEMO_FIELD_WORKERS."""
     from ravao.accounts.services import membership_grant, user_create
 
+    if top is None:  # the demo's units are not loaded
+        return []
     teams = [Team.objects.get_or_create(unit=top, defaults={"name": default_team_name(top)})[0]]
     for commune in communes:
         teams.append(
