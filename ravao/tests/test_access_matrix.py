@@ -54,6 +54,18 @@ AREA_A: Kwargs = lambda t: {"area_id": t.area_a.pk}  # noqa: E731
 CASE: Kwargs = lambda t: {"case_id": t.case.pk}  # noqa: E731
 
 
+TEAM_MANAGER = "302 302 403 403 403 403 403 200 200"
+TEAM_MANAGER_POST = "302 302 403 403 403 403 403 405 405"
+
+
+def _team(t: "AccessMatrixTests") -> dict[str, Any]:
+    """The health team of venue A's commune (issue 11)."""
+    from ravao.tracing.models import Team
+
+    team, _ = Team.objects.get_or_create(unit=t.units["ha_bang"], defaults={"name": "Trạm Y tế xã Hạ Bằng"})
+    return {"team_id": team.pk}
+
+
 def _member(t: "AccessMatrixTests") -> uuid.UUID:
     """The public id of the visitor's household member (the same one on every call: found by name)."""
     from ravao.people.services import MemberProfile, household_member_add
@@ -189,6 +201,18 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:lab_template": (TRACER, lambda t: {"fmt": "csv"}),
     "tracing:contacts_message": (TRACER, CASE),
     "tracing:case_messages": (TRACER, CASE),
+    # Teams and daily follow-up (issue 11): work lists for health officers; teams are staffed by health
+    # officers and administrators (who never see contacts).
+    "tracing:my_calls": (TRACER, NONE),
+    "tracing:visit_record": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
+    "tracing:followup_dashboard": (TRACER, NONE),
+    "tracing:teams": (TEAM_MANAGER, NONE),
+    "tracing:team_create": (TEAM_MANAGER_POST, NONE),
+    "tracing:team": (TEAM_MANAGER, _team),
+    "tracing:team_member_add": (TEAM_MANAGER_POST, _team),
+    "tracing:team_member_remove": (TEAM_MANAGER_POST, _team),
+    "tracing:team_member_lead": (TEAM_MANAGER_POST, _team),
+    "tracing:team_assign": (TRACER_POST, _team),
     # Oversight (J7): numbers for communes and the district; a venue's own page for its staff.
     "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
     "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
