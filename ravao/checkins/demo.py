@@ -46,7 +46,7 @@ from django.utils import timezone
 from ravao.accounts.models import Role, User
 from ravao.accounts.services import membership_grant, user_create
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import estimate_end
+from ravao.checkins.visits import estimate_end
 from ravao.lib.cccd import PROVINCE_CODES
 from ravao.lib.qr import checkin_url
 from ravao.lib.text import nfc

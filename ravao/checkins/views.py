@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import latest_declarations, open_household_visits_at, open_visit_at
-from ravao.checkins.services import (
+from ravao.checkins.visits import (
     checkin_checkout,
     checkin_household,
     checkin_self_scan,

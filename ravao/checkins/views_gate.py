@@ -23,6 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ravao.accounts.models import Membership, Role
 from ravao.checkins import conf, gate, views
+from ravao.checkins.gate.manual import gate_manual_entry
+from ravao.checkins.gate.scans import GateLimitExceeded, GateOutcome
+from ravao.checkins.gate.sync import gate_sync
 from ravao.checkins.selectors import (
     card_mismatches_for_venues,
     inside_count,
@@ -30,18 +33,12 @@ from ravao.checkins.selectors import (
     late_flags_for_venues,
     venue_flags,
 )
-from ravao.checkins.services import (
-    GateLimitExceeded,
-    GateOutcome,
-    checkins_close_venue_day,
-    gate_manual_entry,
-    gate_sync,
-    venue_set_screen_mode,
-)
+from ravao.checkins.visits import checkins_close_venue_day
 from ravao.lib.qr import make_qr
 from ravao.lib.tokens import public_keys
 from ravao.people.forms import DeclarationForm, GateVisitorForm
 from ravao.people.selectors import person_latest_declaration, person_status
+from ravao.places.services import venue_set_screen_mode
 from ravao.privacy.services import audit_record
 
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from ravao.checkins import gate
 from ravao.checkins.models import CheckIn, CheckInFlag
+from ravao.checkins.plausibility import checkins_flag_implausible
 from ravao.checkins.selectors import flags_for_venues
-from ravao.checkins.services import checkins_flag_implausible, venue_set_screen_mode
 from ravao.places.models import Venue
+from ravao.places.services import venue_set_screen_mode
 from ravao.privacy.models import AuditEvent
 from ravao.test import RavaoTestCase
 

@@ -26,13 +26,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ravao.accounts.models import Membership, Role, User
 from ravao.checkins import conf
+from ravao.checkins.gate.scans import GateOutcome, GateScanInput
 from ravao.checkins.models import GateScan
-from ravao.checkins.services import SCREEN_PREFIX, GateOutcome, GateScanInput
 from ravao.lib.ids import mask_id_number
 from ravao.lib.phone import mask_phone
 from ravao.lib.text import nfc
 from ravao.places.access import access_venue
 from ravao.places.models import Area, Venue
+from ravao.places.services import SCREEN_PREFIX
 from ravao.security.ratelimit import Charge, charge_all, refund_all
 
 GATE_ROLES = (Role.VENUE_MANAGER, Role.VENUE_STAFF)

@@ -1,0 +1,377 @@
+"""A batch of gate scans (the offline queue, or one scan online), processed exactly once and in a
+number of queries that does not grow with the batch."""
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.http import HttpRequest
+
+from ravao.checkins import conf
+from ravao.checkins.gate.scans import (
+    GATE_RECORDED,
+    GATE_UNKNOWN,
+    GateLimitExceeded,
+    GateOutcome,
+    GateScanInput,
+    Refusal,
+    ScanBudget,
+    card_refusal,
+    gate_scan_record,
+    late_flag,
+    mismatch_row,
+    outcome_from_stored,
+    person_from_card,
+    scan_check_time,
+    scan_key,
+)
+from ravao.checkins.models import CardMismatch, CheckIn, CheckInFlag, GateScan
+from ravao.checkins.selectors import (
+    gate_recent_scans,
+    gate_scans_known,
+    latest_declarations,
+    open_visits_of,
+    persons_by_gate_keys,
+    shifts_of_venues,
+)
+from ravao.checkins.visits import estimate_end
+from ravao.lib.cccd import CccdResult
+from ravao.people.models import Person
+from ravao.people.selectors import (
+    person_status,
+)
+from ravao.places.models import Venue
+from ravao.privacy.crypto import lookup_hash
+from ravao.privacy.services import audit_record_many
+
+
+def gate_sync(
+    *,
+    venue: Venue,
+    staff: Any,
+    role: str,
+    scans: list[GateScanInput],
+    now: datetime,
+    request: HttpRequest | None = None,
+    budget: ScanBudget | None = None,
+) -> list[GateOutcome]:
+    """A batch of scans from a gate's queue, each processed exactly once: a bad scan is reported and the
+    good ones are kept; the results are in the order of `scans`.
+
+    Limits (`budget`): the batch's new scans are counted before any work, its look-ups that found nobody
+    once they are known; over a limit, GateLimitExceeded is raised, the transaction rolls back (nothing is
+    written, nothing counted) and the device keeps the batch to send it again later.
+
+    The batch is processed as a whole, in a number of queries that does not grow with its size (see
+    `_gate_sync_bulk`), in one transaction: one commit per batch, because a commit waits for the disk
+    (PostgreSQL's synchronous commit: ~15 ms here). The device is answered after the commit, so an
+    acknowledged scan is durable; a crash before it loses nothing, the device sends the batch again.
+
+    Exactly once: scans already stored are answered from the stored outcome. If the bulk insert hits a
+    unique constraint — another request (a second tab, a retry) committed some of the same scans while
+    this one was working — the batch is rolled back and processed again scan by scan, each in its own
+    savepoint (`gate_scan_record`), which answers those scans as replays and keeps the others.
+    """
+    known = gate_scans_known([scan.client_id for scan in scans])
+    fresh: dict[uuid.UUID, GateScanInput] = {}
+    for scan in scans:
+        if scan.client_id not in known:
+            fresh.setdefault(scan.client_id, scan)  # the same id twice in one batch is processed once
+    outcomes: dict[uuid.UUID, GateOutcome]
+    if budget is not None and fresh:
+        refused = budget.take(scans=len(fresh), unknown=0)
+        if refused is not None:
+            raise GateLimitExceeded(*refused)
+
+    def charge_unknown() -> None:
+        # Inside the batch's transaction: raising rolls every write of the batch back.
+        unknown = sum(outcomes[c].outcome in GATE_UNKNOWN for c in fresh if not outcomes[c].replay)
+        if budget is not None and unknown:
+            refused = budget.take(scans=0, unknown=unknown)
+            if refused is not None:
+                budget.give_back(scans=len(fresh), unknown=0)
+                raise GateLimitExceeded(*refused)
+
+    try:
+        try:
+            with transaction.atomic():
+                outcomes = _gate_sync_bulk(
+                    venue=venue, staff=staff, role=role, scans=list(fresh.values()), now=now, request=request,
+                    replayed=list(known.values()),
+                )  # fmt: skip
+                charge_unknown()
+        except IntegrityError:
+            with transaction.atomic():
+                outcomes = {
+                    client_id: gate_scan_record(
+                        venue=venue, staff=staff, role=role, scan=scan, now=now, request=request
+                    )
+                    for client_id, scan in fresh.items()
+                }
+                declarations = latest_declarations({s.person_id for s in known.values() if s.person_id})
+                for client_id, stored in known.items():
+                    outcomes[client_id] = outcome_from_stored(stored, now=now, declarations=declarations)
+                charge_unknown()
+    except DatabaseError:
+        # The batch was not recorded (the device sends it again): it uses up no budget either.
+        if budget is not None and fresh:
+            budget.give_back(scans=len(fresh), unknown=0)
+        raise
+    return [outcomes[scan.client_id] for scan in scans]
+
+
+@dataclass
+class _Identified:
+    """A scan of the batch after the checks that need no query; `key` names the person to look up."""
+
+    scan: GateScanInput
+    outcome: GateOutcome
+    key: tuple[str, Any] | None = None  # ("public_id", uuid) | ("id_number_hash" | "phone_hash", hash)
+    card: CccdResult | None = None
+    late: bool = False  # received after the short window (flagged when it writes a visit)
+
+
+def _gate_sync_bulk(
+    *,
+    venue: Venue,
+    staff: Any,
+    role: str,
+    scans: list[GateScanInput],
+    now: datetime,
+    request: HttpRequest | None,
+    replayed: list[GateScan],
+) -> dict[uuid.UUID, GateOutcome]:
+    """`gate_scan_record` for a whole batch of new scans, with the same per-scan rules and outcomes:
+
+    1. without queries: times, token signatures, card parsing, phone numbers;
+    2. one query each: the persons (by public id / ID-number hash / phone hash), their latest
+       declarations, their recent scans here (the 5-second rule), their open visits (and those venues'
+       shifts, when a visit elsewhere must be closed with an estimated end);
+    3. in memory, scan after scan in the batch's order, so that a scan sees the effect of the earlier ones
+       exactly as it would have in the database: repeat rule, already inside / not inside, exits, entries
+       closing open visits (`_close_open_visits`' rules, `estimate_end` for visits elsewhere);
+    4. one bulk statement each: new check-ins, closed visits, scan rows, audit events.
+    Only a card of a person unknown to the system costs queries of its own (the person is created).
+    Must run inside a transaction; an IntegrityError means a concurrent sync (see `gate_sync`).
+    """
+    items: list[_Identified] = []
+    for scan in scans:
+        item = _Identified(scan=scan, outcome=GateOutcome(client_id=scan.client_id, outcome=""))
+        try:
+            item.late = scan_check_time(scan, now=now)
+            item.key, item.card, item.outcome.warnings = scan_key(scan, now=now)
+        except Refusal as refusal:
+            item.outcome.outcome, item.outcome.message = refusal.code, refusal.message
+        items.append(item)
+
+    # Keyed hashes, as `person_by_phone_or_id` computes them, so that one query finds every person.
+    for item in items:
+        if item.key is not None and item.key[0] != "public_id":
+            item.key = (f"{item.key[0]}_hash", lookup_hash(item.key[1]))
+    keys = [item.key for item in items if item.key is not None]
+    persons: dict[tuple[str, Any], Person] = {}
+    for candidate in persons_by_gate_keys(
+        public_ids={value for kind, value in keys if kind == "public_id"},
+        id_hashes={value for kind, value in keys if kind == "id_number_hash"},
+        phone_hashes={value for kind, value in keys if kind == "phone_hash"},
+    ):
+        # Ordered by pk: the first person of a key wins, as with `.first()` one scan at a time.
+        persons.setdefault(("public_id", candidate.public_id), candidate)
+        if candidate.id_hash:
+            persons.setdefault(("id_number_hash", candidate.id_hash), candidate)
+        if candidate.phone_hash:
+            persons.setdefault(("phone_hash", candidate.phone_hash), candidate)
+    mismatches: list[CardMismatch] = []
+    for item in items:
+        if item.key is None:
+            continue
+        match = persons.get(item.key)
+        if match is not None and item.card is not None:
+            # A known number on a card with another name or birth date: refused, never merged (issue 9).
+            refused = card_refusal(item.card, match)
+            if refused is not None and refused.mismatch is not None:
+                item.outcome.outcome, item.outcome.message = refused.code, refused.message
+                item.outcome.warnings.append(("card_mismatch", None))
+                mismatches.append(
+                    mismatch_row(
+                        scan=item.scan, venue=venue, staff=staff, now=now, mismatch=refused.mismatch
+                    )
+                )
+                continue
+        if match is None and item.card is not None:
+            # A stranger's card: created from the card (rare; its own queries). A second scan of the same
+            # card in this batch finds the person created by the first.
+            match = persons[item.key] = person_from_card(item.card, item.outcome.warnings)
+        if match is None:
+            kind = item.scan.kind
+            item.outcome.outcome = "unknown_person" if kind == GateScan.Kind.TOKEN else "unknown_phone"
+        item.outcome.person = match
+
+    found = {item.outcome.person.pk: item.outcome.person for item in items if item.outcome.person}
+    declarations = latest_declarations(set(found) | {s.person_id for s in replayed if s.person_id})
+    window = conf.gate_repeat_ignore()
+    recent: dict[int, list[tuple[datetime, int, str, uuid.UUID]]] = {pk: [] for pk in found}
+    if window and found:
+        times = [item.scan.scanned_at for item in items if item.outcome.person]
+        for pk, person_id, scanned_at, direction, client_id in gate_recent_scans(
+            venue_id=venue.pk, person_ids=set(found), start=min(times) - window, end=max(times) + window
+        ):
+            recent[person_id].append((scanned_at, pk, direction, client_id))
+    # As in `_close_open_visits` (issue 12, finding 9): the persons' rows are locked before their open visits
+    # are read, so a self check-in of one of them a few milliseconds later waits for this batch and then
+    # closes the visit it opened. In primary-key order, so two batches never wait on each other crosswise.
+    list(Person.objects.select_for_update().filter(pk__in=found).order_by("pk").values_list("pk", flat=True))
+    open_visits: dict[int, list[CheckIn]] = {pk: [] for pk in found}
+    for visit in open_visits_of(set(found)):
+        open_visits[visit.person_id].append(visit)
+    elsewhere = {v.venue_id for visits in open_visits.values() for v in visits if v.venue_id != venue.pk}
+    shifts = shifts_of_venues(elsewhere)
+
+    new_checkins: list[CheckIn] = []
+    closed: dict[int, CheckIn] = {}  # stored visits to update, by pk
+    order = itertools.count(start=2**62)  # after any stored scan: the batch's own scans are the latest
+    for item in items:
+        person, outcome, scan = item.outcome.person, item.outcome, item.scan
+        if person is None or outcome.outcome:
+            continue
+        declaration = declarations.get(person.pk)
+        outcome.status = person_status(person, declaration, now=now)
+        outcome.doses = declaration.vaccine_doses if declaration is not None else None
+        if window:
+            # As in `_gate_apply`: the person's latest scan here within the window, in the same direction.
+            near = [
+                r for r in recent[person.pk]
+                if abs(r[0] - scan.scanned_at) <= window and r[3] != scan.client_id
+            ]  # fmt: skip
+            latest = max(near, default=None, key=lambda r: (r[0], r[1]))
+            recent[person.pk].append((scan.scanned_at, next(order), scan.direction, scan.client_id))
+            if latest is not None and latest[2] == scan.direction:
+                outcome.outcome = "repeat"
+                continue
+        visits = open_visits[person.pk]
+        here = [v for v in visits if v.venue_id == venue.pk]
+        inside = max(here, default=None, key=lambda v: v.checked_in_at)
+        if scan.direction == GateScan.Direction.OUT:
+            if inside is None:
+                outcome.outcome = "not_inside"
+                continue
+            _visit_close(inside, at=scan.scanned_at, estimated=None, closed=closed)
+            visits.remove(inside)
+            outcome.outcome, outcome.checkin = "checked_out", inside
+            continue
+        if inside is not None and inside.area_id == (scan.area.pk if scan.area else None):
+            outcome.outcome, outcome.checkin = "already_inside", inside
+            continue
+        for visit in visits:  # `_close_open_visits`
+            if visit.venue_id == venue.pk:
+                _visit_close(visit, at=scan.scanned_at, estimated=None, closed=closed)
+            else:
+                estimate = estimate_end(
+                    venue=visit.venue, checked_in_at=visit.checked_in_at, shifts=shifts[visit.venue_id]
+                )
+                _visit_close(visit, at=scan.scanned_at, estimated=estimate, closed=closed)
+        checkin = CheckIn(
+            # The scan's id is the check-in's id: the check-in's own unique constraint guards it as well.
+            client_id=scan.client_id,
+            person=person,
+            venue=venue,
+            area=scan.area,
+            method=CheckIn.Method.GATE,
+            checked_in_at=scan.scanned_at,
+            status_at_entry=outcome.status,
+        )
+        new_checkins.append(checkin)
+        visits[:] = [checkin]
+        outcome.outcome, outcome.checkin = "checked_in", checkin
+
+    # The inserts of rows keyed by client id come first: a concurrent sync of the same scans stops at the
+    # first one (PostgreSQL waits for the other transaction, then raises IntegrityError) before updating
+    # visits. On SQLite the batch's transaction holds the write lock from its start (IMMEDIATE).
+    CheckIn.objects.bulk_create(new_checkins)
+    if closed:
+        CheckIn.objects.bulk_update(list(closed.values()), ["checked_out_at", "checked_out_estimated"])
+    late = [
+        i for i in items if i.late and i.outcome.checkin is not None and i.outcome.outcome in GATE_RECORDED
+    ]
+    if late:
+        # Flags only for late scans (an offline queue): these extra queries are not on the usual path.
+        late_checkins: list[CheckIn] = [i.outcome.checkin for i in late if i.outcome.checkin is not None]
+        missing = [checkin.client_id for checkin in late_checkins if checkin.pk is None]
+        if missing:  # a database that does not return the ids of a bulk insert
+            ids = dict(CheckIn.objects.filter(client_id__in=missing).values_list("client_id", "pk"))
+            for checkin in late_checkins:
+                if checkin.pk is None:
+                    checkin.pk = ids[checkin.client_id]
+        for i in late:
+            i.outcome.warnings.append(("late", None))
+        CheckInFlag.objects.bulk_create(
+            [
+                late_flag(scan=i.scan, checkin=i.outcome.checkin, staff=staff, now=now)
+                for i in late
+                if i.outcome.checkin
+            ],
+            ignore_conflicts=True,
+        )
+    if mismatches:
+        CardMismatch.objects.bulk_create(mismatches)
+    staff_user = staff if getattr(staff, "is_authenticated", False) else None
+    GateScan.objects.bulk_create(
+        [
+            GateScan(
+                client_id=item.scan.client_id,
+                venue=venue,
+                area=item.scan.area,
+                staff=staff_user,
+                kind=item.scan.kind,
+                direction=item.scan.direction,
+                scanned_at=item.scan.scanned_at,
+                received_at=now,
+                person=item.outcome.person,
+                checkin=item.outcome.checkin,
+                outcome=item.outcome.outcome,
+            )
+            for item in items
+        ]
+    )
+    # The audit events of `gate_scan_record`, one per look-up that found a person, in the same transaction.
+    audit_record_many(
+        actor=staff_user,
+        action="gate.lookup",
+        role=role,
+        request=request,
+        entries=[
+            (
+                item.outcome.person.pk,
+                item.outcome.checkin or venue,
+                {
+                    "kind": item.scan.kind,
+                    "direction": item.scan.direction,
+                    "outcome": item.outcome.outcome,
+                    "client_id": str(item.scan.client_id),
+                    "venue_id": venue.pk,
+                },
+            )
+            for item in items
+            if item.outcome.person is not None
+        ],
+    )
+    outcomes = {item.scan.client_id: item.outcome for item in items}
+    for stored in replayed:
+        outcomes[stored.client_id] = outcome_from_stored(stored, now=now, declarations=declarations)
+    return outcomes
+
+
+def _visit_close(
+    visit: CheckIn, *, at: datetime, estimated: datetime | None, closed: dict[int, CheckIn]
+) -> None:
+    """Close an open visit in memory: a real exit at `at`, or, given an estimate, at the estimated end
+    (never after `at`). Never before its entry (the check constraint)."""
+    if estimated is None:
+        visit.checked_out_at, visit.checked_out_estimated = max(at, visit.checked_in_at), False
+    else:
+        visit.checked_out_at, visit.checked_out_estimated = max(min(estimated, at), visit.checked_in_at), True
+    if visit.pk is not None:  # a check-in of this very batch is inserted already closed
+        closed[visit.pk] = visit
