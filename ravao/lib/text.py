@@ -1,4 +1,4 @@
-"""Text normalisation for Vietnamese: NFC storage and diacritic-free folding for search."""
+"""Text normalisation for Vietnamese: NFC storage, diacritic-free folding for search, and name masking."""
 
 import re
 import unicodedata
@@ -16,3 +16,11 @@ def nfc(value: str) -> str:
 def fold(value: str) -> str:
     """Lower-case ASCII form used for name search: "Nguyễn Văn Ân" → "nguyen van an" (đ → d too)."""
     return _SPACES.sub(" ", unidecode(nfc(value)).lower()).strip()
+
+
+def mask_name(full_name: str) -> str:
+    """'Nguyễn Văn An' → 'Nguyễn V. A.': the family name, then initials (enough to greet, not to identify)."""
+    words = nfc(full_name).split()
+    if len(words) <= 1:
+        return words[0][:1] + "." if words else ""
+    return " ".join([words[0], *(w[:1].upper() + "." for w in words[1:])])

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -81,24 +81,6 @@ class Refusal(Exception):
         self.code, self.message, self.person = code, message, person
         # A card refused because it does not match the person of its number: (person, name, birth differ).
         self.mismatch: tuple[Person, bool, bool] | None = None
-
-
-class GateLimitExceeded(Exception):
-    """A batch over a gate limit (see `ScanBudget`): refused whole, nothing written."""
-
-    def __init__(self, retry_after: int, bucket: str) -> None:
-        super().__init__(bucket)
-        self.retry_after, self.bucket = retry_after, bucket
-
-
-class ScanBudget(Protocol):
-    """The gate limits of one staff member at one venue (`ravao.checkins.gate.GateBudget`): `take` counts
-    the scans of a batch and its look-ups that found nobody, all or nothing; None when they fit, else
-    (seconds to wait, the limit reached). `give_back` returns what `take` counted."""
-
-    def take(self, *, scans: int, unknown: int) -> tuple[int, str] | None: ...
-
-    def give_back(self, *, scans: int, unknown: int) -> None: ...
 
 
 # Outcomes of a look-up that found nobody (counted against the tight "unknown" limit).

@@ -11,14 +11,13 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest
 
 from ravao.checkins import conf
+from ravao.checkins.gate.limits import GateLimitExceeded, ScanBudget
 from ravao.checkins.gate.scans import (
     GATE_RECORDED,
     GATE_UNKNOWN,
-    GateLimitExceeded,
     GateOutcome,
     GateScanInput,
     Refusal,
-    ScanBudget,
     card_refusal,
     gate_scan_record,
     late_flag,
