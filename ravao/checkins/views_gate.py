@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ravao.accounts.models import Membership, Role
 from ravao.checkins import conf, views
-from ravao.checkins.gate.access import VenueNotActive, access_gate, gate_venues
+from ravao.checkins.gate.access import VenueNotActive, access_gate, access_gate_manager, access_gate_venues
 from ravao.checkins.gate.limits import GateBudget, GateLimitExceeded
 from ravao.checkins.gate.manual import gate_manual_entry
 from ravao.checkins.gate.output import item_error_json, outcome_json
@@ -78,7 +78,7 @@ def _inactive_message(venue: Any) -> str:
 @login_required
 @require_GET
 def gate_index(request: HttpRequest) -> HttpResponse:
-    venues = gate_venues(request.user)  # type: ignore[arg-type]
+    venues = access_gate_venues(request.user)  # type: ignore[arg-type]
     if len(venues) == 1:
         return redirect("checkins:gate", venue_id=venues[0].pk)
     return render(request, "checkins/gate_index.html", {"venues": venues})
@@ -384,9 +384,7 @@ def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
 @require_POST
 @_refuse_inactive
 def screen_mode_set(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue, role = access_gate(request.user, venue_id)
-    if role != Role.VENUE_MANAGER:
-        raise Http404
+    venue = access_gate_manager(request.user, venue_id)
     on = request.POST.get("screen_mode") == "on"
     venue_set_screen_mode(venue=venue, on=on, actor=request.user, request=request)
     return redirect("checkins:screen", venue_id=venue.pk)

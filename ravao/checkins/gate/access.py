@@ -39,7 +39,16 @@ def access_gate(user: Any, venue_id: int) -> tuple[Venue, str]:
     return venue, role
 
 
-def gate_venues(user: User) -> list[Venue]:
+def access_gate_manager(user: Any, venue_id: int) -> Venue:
+    """An active venue the user manages (its gate settings: screen mode). 404 for staff and anyone else."""
+    venue, role = access_gate(user, venue_id)
+    if role != Role.VENUE_MANAGER:
+        raise Http404
+    return venue
+
+
+def access_gate_venues(user: User) -> list[Venue]:
+    """The venues whose gate the user operates, by name (the gate's venue chooser)."""
     from ravao.accounts.selectors import venues_served_by
 
     return list(venues_served_by(user, roles=GATE_ROLES).order_by("name"))
