@@ -2,7 +2,6 @@
 enter a visitor by hand, and screen mode (plus the screen-mode guard in front of the check-in page)."""
 
 import functools
-import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,7 +26,7 @@ from ravao.checkins.gate.access import VenueNotActive, access_gate, access_gate_
 from ravao.checkins.gate.limits import GateBudget, GateLimitExceeded
 from ravao.checkins.gate.manual import gate_manual_entry
 from ravao.checkins.gate.output import item_error_json, outcome_json
-from ravao.checkins.gate.parsing import ItemError, parse_scan
+from ravao.checkins.gate.parsing import ItemError, SyncBody, parse_body, parse_scan
 from ravao.checkins.gate.scans import GateOutcome
 from ravao.checkins.gate.screen import (
     PRESENCE_COOKIE,
@@ -148,13 +147,12 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
         return _json_error("not_active", _inactive_message(refusal.venue), 404)
     except Http404:
         return _json_error("not_found", _("This gate does not exist or is not yours."), 404)
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    body = parse_body(request.body)
+    if body == "bad_json":
         return _json_error("bad_json", _("The request is not valid JSON."), 400)
-    scans = body.get("scans") if isinstance(body, dict) else None
-    if not isinstance(scans, list):
+    if not isinstance(body, SyncBody):
         return _json_error("bad_json", _("The request must hold a list of scans."), 400)
+    scans = body.scans
     limit = conf.gate_sync_max_batch()
     if len(scans) > limit:
         return _json_error(
