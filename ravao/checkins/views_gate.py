@@ -104,7 +104,9 @@ def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             # Scans (masked names) are pruned from the device's IndexedDB past the retention (issue 12).
             "retentionDays": settings.RAVAO_RETENTION_DAYS,
             # What the service worker keeps so the gate reopens offline (the page itself is added by gate.js).
-            "offlineUrls": [static("ravao/gate.js"), static("ravao/gate.css"), vendor],
+            "offlineUrls": [
+                static("ravao/gate-mask.js"), static("ravao/gate.js"), static("ravao/gate.css"), vendor
+            ],
         },
     }
     return render(request, "checkins/gate.html", context)
