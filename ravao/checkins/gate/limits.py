@@ -26,7 +26,7 @@ class ScanBudget(Protocol):
 
 
 class GateBudget:
-    """The per-scan limits of one staff member at one venue (services.ScanBudget), counted in the cache:
+    """The per-scan limits of one staff member at one venue (`ScanBudget`), counted in the cache:
     every new scan against RAVAO_GATE_SCANS_PER_STAFF_HOUR and ..._PER_VENUE_HOUR, every phone look-up
     that found nobody against RAVAO_GATE_UNKNOWN_PER_STAFF_HOUR and ..._PER_VENUE_HOUR."""
 

@@ -50,7 +50,8 @@ class GateScanInput:
 
 @dataclass
 class GateOutcome:
-    """What the gate shows for one scan. `outcome` is a stable machine code (see gate.OUTCOME_MESSAGES)."""
+    """What the gate shows for one scan. `outcome` is a stable machine code (see
+    gate.output.OUTCOME_MESSAGES)."""
 
     client_id: uuid.UUID
     outcome: str

@@ -326,7 +326,8 @@ class _Moves:
             outcome.outcome, outcome.checkin = self._enter(person, scan, status=outcome.status)
 
     def _is_repeat(self, person: Person, scan: GateScanInput) -> bool:
-        """As in `_gate_apply`: the person's latest scan here within the window, in the same direction."""
+        """As in `scans._gate_apply`: the person's latest scan here within the window, in the same
+        direction."""
         if not self.window:
             return False
         recent = self.recent[person.pk]
