@@ -194,7 +194,9 @@
       return { ok: true };
     }, function () { return null; });
   }
-  var maskName = window.ravaoMaskName;  // gate-mask.js: the rule Python's ravao.lib.text.mask_name follows
+  // gate-mask.js: the rule Python's ravao.lib.text.mask_name follows. Should it be missing (a partial offline
+  // cache), a card's preview shows no name rather than breaking the scan; the server's answer names it.
+  var maskName = window.ravaoMaskName || function () { return ""; };
   function cardPreview(text) {
     var f = text.split("|").map(function (x) { return x.trim(); });
     var six = f.length === 6 || (f.length === 7 && /^(nam|nữ|nu)$/i.test(f[3]) && f[6] === "");
