@@ -13,6 +13,7 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
 from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
+from ravao.lib.text import name_initials
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.places.models import Area, Venue
@@ -40,8 +41,9 @@ def search_persons(query: str) -> list[Person]:
 
 
 def masked_name(name: str) -> str:
-    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone."""
-    return " ".join(f"{word[0]}." for word in name.split() if word) or "?"
+    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone (the one
+    rule of `ravao.lib.text`, issue 12)."""
+    return name_initials(name) or "?"
 
 
 @dataclass(frozen=True)

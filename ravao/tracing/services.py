@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import estimate_end
+from ravao.checkins.visits import estimate_end
 from ravao.notifications.models import Notification
 from ravao.notifications.services import notification_queue
 from ravao.people.models import Person

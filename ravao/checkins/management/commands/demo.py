@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ravao.accounts.models import Membership
 from ravao.accounts.selectors import office_name, role_label
-from ravao.checkins.demo import (
+from ravao.demo import (
     DEMO_PASSWORD,
     DemoConflict,
     DemoOptions,
