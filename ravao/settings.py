@@ -140,9 +140,7 @@ if _replica_url:
     if DATABASES["default"]["ENGINE"] != _postgres:
         raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL (the replica's primary)")
     try:
-        _replica = dj_database_url.parse(
-            _replica_url, conn_max_age=env_int("RAVAO_DB_CONN_MAX_AGE", 60, minimum=0)
-        )
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
     except ValueError as _exc:
         raise ConfigError(f"DATABASE_REPLICA_URL is not a database address (postgres://…): {_exc}") from None
     if _replica["ENGINE"] != _postgres:

@@ -34,8 +34,9 @@ class ReadAfterWriteMiddleware:
         with request_state(RequestState(pinned=pinned_by(request))) as state:
             response = self.get_response(request)
         user = getattr(request, "user", None)
-        if state.wrote and request.method not in SAFE_METHODS and user is not None and user.is_authenticated:
-            seconds = settings.RAVAO_READ_AFTER_WRITE_SECONDS
+        seconds = settings.RAVAO_READ_AFTER_WRITE_SECONDS
+        wrote = state.wrote and request.method not in SAFE_METHODS
+        if seconds and wrote and user is not None and user.is_authenticated:
             response.set_cookie(
                 COOKIE,
                 str(int(time.time()) + seconds),

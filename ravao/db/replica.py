@@ -87,7 +87,7 @@ def read_alias() -> str:
     state = _request.get()
     if state is not None and state.pinned:
         return DEFAULT_DB_ALIAS
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+    if primary_in_transaction():
         return DEFAULT_DB_ALIAS
     if not health.usable():
         return DEFAULT_DB_ALIAS
@@ -95,6 +95,10 @@ def read_alias() -> str:
     if used is not None:
         used[0] = True
     return REPLICA
+
+
+def primary_in_transaction() -> bool:
+    return bool(connections[DEFAULT_DB_ALIAS].in_atomic_block)
 
 
 class _ReadConnection:
