@@ -265,7 +265,8 @@ class ReplicaSettingTests(SimpleTestCase):
                 sys.executable,
                 "-c",
                 "import django; django.setup(); from django.conf import settings as s;"
-                "print(s.DATABASE_ROUTERS, s.DATABASES['replica']['OPTIONS'], s.DATABASES['replica']['TEST']['MIRROR'],"
+                "r = s.DATABASES['replica'];"
+                "print(s.DATABASE_ROUTERS, r['OPTIONS'], r['TEST']['MIRROR'],"
                 " 'ravao.db.middleware.ReadAfterWriteMiddleware' in s.MIDDLEWARE)",
             ],
             cwd=ROOT,
