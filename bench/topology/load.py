@@ -151,8 +151,10 @@ def main() -> None:
                 for path, lua in (("/healthz", None), ("/api/v1/checkins", script.name)):
                     result = wrk(args.base + ("/healthz" if lua is None else "/"), args.seconds, lua)
                     rows.append((label, path, result))
-                    print(f"{label:16} {path:18} {result['rps']:8.0f} req/s  p50 {result['p50']:.1f} ms  "
-                          f"p99 {result['p99']:.1f} ms  non-2xx {result['non2xx']:.0f}  load {loadavg()}")
+                    print(
+                        f"{label:16} {path:18} {result['rps']:8.0f} req/s  p50 {result['p50']:.1f} ms  "
+                        f"p99 {result['p99']:.1f} ms  non-2xx {result['non2xx']:.0f}  load {loadavg()}"
+                    )
         reload_nginx(args.run_dir, both)
         since = log_size(args.run_dir)
         wrk(args.base + "/healthz", 3)
@@ -163,14 +165,17 @@ def main() -> None:
         while window - time.time() % window < 10:  # the burst stays inside one fixed window
             time.sleep(1)
         since = log_size(args.run_dir)
+        config = "".join(f'url = "{args.base}/v/{code}"\noutput = "/dev/null"\n' for _ in range(400))
         burst = subprocess.run(
-            ["sh", "-c", f"for i in $(seq 1 400); do echo 'url = \"{args.base}/v/{code}\"'; echo 'output = /dev/null'; done |"
-             " curl -s -w '%{http_code}\\n' -X POST -K - --parallel --parallel-max 8"],
-            capture_output=True, text=True, check=True,
+            ["curl", "-s", "-w", "%{http_code}\\n", "-X", "POST", "-K", "-",
+             "--parallel", "--parallel-max", "8"],
+            input=config, capture_output=True, text=True, check=True,
         ).stdout.split()  # fmt: skip
         counts = Counter(burst)
-        print(f"400 posts to a poster page from one address: {dict(counts)} (limit "
-              f"{env.get('RAVAO_RATE_LIMIT_CHECKIN', '120')} per {window} s for the whole stack)")
+        print(
+            f"400 posts to a poster page from one address: {dict(counts)} (limit "
+            f"{env.get('RAVAO_RATE_LIMIT_CHECKIN', '120')} per {window} s for the whole stack)"
+        )
         print(f"spread of those posts: {dict(spread(args.run_dir, since, '/v/'))}")
     finally:
         conf_path.write_text(both)
