@@ -117,10 +117,10 @@ stop() {
     for pidfile in "$RUN_DIR"/pids/app-*.pid; do
         [ -f "$pidfile" ] || continue
         pid=$(cat "$pidfile")
-        kill -TERM -- "-$pid" 2>/dev/null || true  # the app server's process group (gunicorn + workers)
+        kill -TERM "-$pid" 2>/dev/null || true  # the app server's process group (gunicorn + workers)
         n=0
-        while kill -0 -- "-$pid" 2>/dev/null && [ "$n" -lt 60 ]; do sleep 0.5; n=$((n + 1)); done
-        kill -KILL -- "-$pid" 2>/dev/null || true
+        while kill -0 "-$pid" 2>/dev/null && [ "$n" -lt 60 ]; do sleep 0.5; n=$((n + 1)); done
+        kill -KILL "-$pid" 2>/dev/null || true
         rm -f "$pidfile"
     done
     n=0
