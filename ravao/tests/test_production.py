@@ -69,7 +69,7 @@ class HealthzTests(TestCase):
         nested: list[int] = []
         racing: list[bool] = []
 
-        def set_then_race(key: str, value: object, timeout: object = None) -> None:
+        def set_then_race(key: str, value: object, timeout: float | None = None) -> None:
             real_set(key, value, timeout)
             if not racing:  # another worker's check runs right now, once
                 racing.append(True)
