@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.visits import estimate_end
+from ravao.db.replica import read_connection as connection  # issue 13 item 5: the replica, when asked
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
 from ravao.places.models import Venue
 from ravao.tracing import conf
 
@@ -429,3 +430,6 @@ def best_by_person(exposures: Iterable[Exposure]) -> dict[tuple[int, int], list[
     for items in grouped.values():
         items.sort(key=Exposure.rank_key, reverse=True)
     return grouped
+
+
+replica_reads_in(globals(), "trace")  # issue 13 item 5: the co-presence queries may read from the replica

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
 from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
 from ravao.lib.text import name_initials
@@ -284,3 +285,6 @@ def ranked_contacts(
         out.append(RankedContact(person_id, generation, via_person, e, venues[e.visit.venue_id], area, text))
     out.sort(key=lambda c: c.exposure.rank_key(), reverse=True)
     return out
+
+
+replica_reads_in(globals(), "search_persons")  # issue 13 item 5: the search may read from the replica
