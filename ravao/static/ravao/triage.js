@@ -36,7 +36,8 @@
     var apply = document.getElementById("triage-apply");
     apply.disabled = true;
     form.setAttribute("aria-busy", "true");
-    fetch(form.action, {
+    // getAttribute: the form has a field named "action", which shadows form.action.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
