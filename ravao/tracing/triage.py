@@ -141,6 +141,12 @@ def contact_rows(queryset: QuerySet[Contact]) -> QuerySet[Contact]:
     )
 
 
+def contacts_by_ids(ids: list[int]) -> list[Contact]:
+    """The rows of `ids`, in that order, with what a row shows (one query)."""
+    found = contact_rows(Contact.objects.filter(pk__in=ids)).in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
 @dataclass(frozen=True)
 class Counts:
     f1: int

@@ -3,9 +3,10 @@ the engine on generated check-ins, triaged in a few bulk actions that update the
 is never reloaded: a marker set on `window` survives), announced in the live region; axe finds no serious
 or critical violation.
 
-Run:  .venv/bin/pytest ravao/tracing/tests/test_browser_triage.py -q -s   (screenshots in /tmp/shots-triage/)
+Run:  .venv/bin/pytest ravao/tracing/tests/test_browser_triage.py -q -s   (screenshots: see SHOTS)
 """
 
+import os
 import re
 import unittest
 from datetime import timedelta
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 
 from ravao.accounts.models import Role
 from ravao.accounts.services import membership_grant, user_create
-from ravao.browsertest import CHROMIUM, DESKTOP, TIMEOUT_MS, ChromiumTestCase
+from ravao.browsertest import CHROMIUM, DESKTOP, SCREENS, TIMEOUT_MS, ChromiumTestCase
 from ravao.checkins.models import CheckIn
 from ravao.notifications.models import Notification
 from ravao.people.models import Person
@@ -28,7 +29,8 @@ from ravao.test import PASSWORD, make_person, make_units
 from ravao.tracing.models import Case, Contact
 from ravao.tracing.services import case_open
 
-SHOTS = Path("/tmp/shots-triage")
+# Screenshots: test-artifacts/screens/, or RAVAO_SHOTS_DIR (e.g. /tmp/shots-triage) when set.
+SHOTS = Path(os.environ.get("RAVAO_SHOTS_DIR") or SCREENS)
 OFFICER_LOGIN = "0900000006"
 WORKERS = 120
 
