@@ -11,6 +11,7 @@ from unittest import mock
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ravao.accounts.models import Role, User
@@ -23,6 +24,13 @@ from ravao.tracing.tests.base import TracingTestCase
 from ravao.tracing.tests.crowd import make_contacts
 
 ROW = re.compile(r'<tr id="contact-(\d+)"')
+
+
+def _no_message_url(name: str, *args: Any, **kwargs: Any) -> str:
+    """`reverse` of a build without the bulk message page (issue 11, item 8)."""
+    if name == "tracing:contacts_message":
+        raise NoReverseMatch(name)
+    return reverse(name, *args, **kwargs)
 
 
 class TriageTestCase(TracingTestCase):
@@ -179,6 +187,13 @@ class BulkAccessTest(TriageTestCase):
     def test_get_is_not_allowed(self) -> None:
         self.login(self.hana)
         self.assertEqual(self.client.get(self.bulk).status_code, 405)
+
+    def test_the_message_button_only_when_the_compose_page_exists(self) -> None:
+        self.login(self.hana)
+        with mock.patch("ravao.tracing.views_triage.reverse", side_effect=_no_message_url):
+            self.assertNotContains(self.client.get(self.url), "formaction=")
+        with mock.patch("ravao.tracing.views_triage.message_url", return_value="/tracing/compose/"):
+            self.assertContains(self.client.get(self.url), 'formaction="/tracing/compose/"')
 
     def test_a_closed_case_is_404(self) -> None:
         Case.objects.filter(pk=self.case.pk).update(status="closed")
