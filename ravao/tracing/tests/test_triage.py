@@ -99,6 +99,8 @@ class FilterTest(TriageTestCase):
         areas = page.split('name="area"')[1].split("</select>")[0]
         self.assertIn("Dây chuyền 1", areas)
         self.assertNotIn("Dây chuyền 2", areas)  # nobody of line 2 is a contact
+        # Each row's follow-up menu (rendered once per page) has the contact's status selected.
+        self.assertEqual(page.count('<option value="to_call" selected>'), 44)
 
 
 class PageTest(TriageTestCase):
