@@ -1,5 +1,6 @@
 """Settings of ravao: one module, every value from the environment (see docs/configuration.md)."""
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -262,6 +263,17 @@ if env_bool("RAVAO_BEHIND_HTTPS_PROXY", False):
 
 EMAIL_BACKEND = env_str("RAVAO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("RAVAO_FROM_EMAIL", "ravao@localhost")
+# The mail server of the SMTP backend (a provider's relay needs its host, port, login and TLS).
+EMAIL_HOST = env_str("RAVAO_EMAIL_HOST", "localhost")
+if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]", EMAIL_HOST):
+    raise ConfigError(f"RAVAO_EMAIL_HOST must be a host name or address, not {EMAIL_HOST!r}")
+EMAIL_PORT = env_int("RAVAO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("RAVAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("RAVAO_EMAIL_PASSWORD", "")
+# STARTTLS on the submission port (587), or implicit TLS (465): one of them, never both.
+_email_tls = env_choice("RAVAO_EMAIL_TLS", "none", ("none", "starttls", "ssl"))
+EMAIL_USE_TLS, EMAIL_USE_SSL = _email_tls == "starttls", _email_tls == "ssl"
+EMAIL_TIMEOUT = env_int("RAVAO_EMAIL_TIMEOUT", 10, minimum=1)
 
 # One JSON object per line on stderr (RAVAO_LOG_FORMAT=text for people reading a terminal). Django's own
 # errors (an unhandled exception in a view: "django.request") go to the same handler. Every record passes the

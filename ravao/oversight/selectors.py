@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from ravao.accounts.models import Membership, Role
 from ravao.checkins.models import CheckIn
+from ravao.lib.text import name_initials
 from ravao.oversight import conf
 from ravao.oversight.models import DailyCommuneStats, Reminder, RollupRun, VenueActivity
 from ravao.places.models import AdminUnit, Venue, VenueKind
@@ -439,7 +440,7 @@ def flagged_checkins(unit: AdminUnit, *, now: datetime) -> QuerySet[CheckIn]:
 
 def masked_name(name: str) -> str:
     """ "Nguyễn Văn An" → "N. V. A.": enough to tell two rows apart, not to identify anybody."""
-    return " ".join(f"{word[0]}." for word in name.split() if word) or "—"
+    return name_initials(name) or "—"
 
 
 # --- The venue page ----------------------------------------------------------------------------------------

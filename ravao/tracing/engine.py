@@ -30,7 +30,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import estimate_end
+from ravao.checkins.visits import estimate_end
 from ravao.places.models import Venue
 from ravao.tracing import conf
 

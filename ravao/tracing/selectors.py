@@ -13,6 +13,7 @@ from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
 from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
+from ravao.lib.text import name_initials
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.places.models import Area, Venue
@@ -48,8 +49,9 @@ def search_persons(query: str) -> list[Person]:
 
 
 def masked_name(name: str) -> str:
-    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone."""
-    return " ".join(f"{word[0]}." for word in name.split() if word) or "?"
+    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone (the one
+    rule of `ravao.lib.text`, issue 12)."""
+    return name_initials(name) or "?"
 
 
 @dataclass(frozen=True)
@@ -175,31 +177,11 @@ def export_rows(case: Case, contacts: list[Contact] | None = None) -> list[list[
 
 
 def graph_data(case: Case) -> dict[str, Any]:
-    """F0 → F1 → F2 as nodes and edges for the contact graph; labels are initials, never full names."""
-    nodes = [{"id": f"p{case.person_id}", "label": _initials(case.person.full_name), "kind": "f0"}]
-    edges = []
-    seen = {case.person_id}
-    contacts = [c for c in case_contacts(case) if c.decision != Contact.Decision.DISMISSED]
-    f1_person = {c.pk: c.person_id for c in contacts if c.generation == 1}
-    for c in contacts:
-        if c.person_id not in seen:
-            seen.add(c.person_id)
-            nodes.append(
-                {"id": f"p{c.person_id}", "label": _initials(c.person.full_name), "kind": f"f{c.generation}"}
-            )
-        parent = case.person_id if c.generation == 1 else f1_person.get(c.via_id or 0)
-        if parent is not None:
-            edges.append(
-                {
-                    "id": f"c{c.pk}",
-                    "source": f"p{parent}",
-                    "target": f"p{c.person_id}",
-                    "tier": c.tier,
-                    "label": f"{c.overlap_minutes}′",
-                    "confirmed": c.decision == Contact.Decision.CONFIRMED,
-                }
-            )
-    return {"nodes": nodes, "edges": edges}
+    """F0 → F1 → F2 of one case for the contact graph, laid out by generation (see
+    `ravao.tracing.clusters.chains_graph`); labels are initials, never full names."""
+    from ravao.tracing.clusters import chains_graph
+
+    return chains_graph(Case.objects.filter(pk=case.pk))
 
 
 def _initials(name: str) -> str:

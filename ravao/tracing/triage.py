@@ -26,6 +26,7 @@ from ravao.notifications.services import notification_queue_many
 from ravao.people.services import persons_set_case_status
 from ravao.privacy.services import actor_office, audit_record, audit_record_many
 from ravao.tracing.access import ROLE
+from ravao.tracing.followup import contacts_assign, followups_open
 from ravao.tracing.models import Case, Contact, Team, TeamMember
 
 PAGE_SIZE = 50
@@ -210,7 +211,7 @@ def _locked(case: Case, contact_ids: list[int]) -> list[Contact]:
     return list(
         Contact.objects.select_for_update(of=("self",))
         .filter(case=case, pk__in=contact_ids)
-        .select_related("person", "person__household_of")
+        .select_related("person", "person__household_of", "person__commune", "case__unit")
         .order_by("pk")
     )
 
@@ -272,6 +273,12 @@ def contacts_decide(
     changed = [c.pk for c in contacts]
     if contacts:
         Contact.objects.filter(pk__in=changed).update(decision=decision, updated_at=timezone.now())
+        # As `contact_decide`: confirming opens the daily follow-up period and picks the team (one bulk
+        # UPDATE); dismissing ends the period.
+        if decision == Contact.Decision.CONFIRMED:
+            followups_open(contacts=contacts)
+        elif decision == Contact.Decision.DISMISSED:
+            Contact.objects.filter(pk__in=changed).update(followup_start=None, followup_until=None)
         _refresh_persons_status({c.person_id for c in contacts})
         audit_record_many(
             actor=acting_user,
@@ -324,28 +331,22 @@ def contact_assign(
     acting_user: User,
     request: HttpRequest | None = None,
 ) -> BulkResult:
-    """Give many contacts of a case to a health team and/or one of its field workers; an audit row per
-    contact changed. A minimal stand-in for the follow-up work lists' `contacts_assign` (issue 11, item 2):
-    the integrator swaps it when that lands. The caller checks that the team and worker belong to the
-    case's scope (`teams_for_case`, `workers_for_case`)."""
+    """Give many contacts of a case to a health team and/or one of its field workers, through the work
+    lists' `followup.contacts_assign` (its checks, one audit row per contact), for the contacts whose team
+    or worker changes: a retried request changes nothing and records nothing twice. Raises
+    `FollowUpError` (a user-facing message) when the worker is not in the contacts' team."""
     if team is None and assignee is None:
         raise ValueError("a team or a worker is required")
     contacts = _locked(case, contact_ids)
-    fields: dict[str, Any] = {}
-    if team is not None:
-        fields["team_id"] = team.pk
-    if assignee is not None:
-        fields["assignee_id"] = assignee.pk
-    changed = [c for c in contacts if any(getattr(c, k) != v for k, v in fields.items())]
+    changed = [
+        c
+        for c in contacts
+        if (team is not None and c.team_id != team.pk)
+        or (assignee is not None and c.assignee_id != assignee.pk)
+    ]
     if changed:
-        Contact.objects.filter(pk__in=[c.pk for c in changed]).update(**fields, updated_at=timezone.now())
-        audit_record_many(
-            actor=acting_user,
-            action="contact.assign",
-            entries=[(c.person_id, c, {"case_id": case.pk, **fields}) for c in changed],
-            request=request,
-            role=ROLE,
-            office=_office(acting_user),
+        contacts_assign(
+            contacts=changed, team=team, assignee=assignee, acting_user=acting_user, request=request
         )
     return BulkResult([c.pk for c in contacts], [c.pk for c in changed])
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ravao.accounts.models import User
-from ravao.tracing import selectors, triage
+from ravao.tracing import followup, selectors, triage
 from ravao.tracing.models import Case, Contact, Team, TeamMember
 from ravao.tracing.services import contacts_audit_shown
 from ravao.tracing.views import _open_case, _user, tracer_required
@@ -204,14 +204,20 @@ def case_contacts_bulk(request: HttpRequest, case_id: int) -> HttpResponse:
     if not ids:
         return _refused(request, case, filters, _("Select at least one contact."))
     if action == "assign":
-        result = triage.contact_assign(
-            case=case,
-            contact_ids=ids,
-            team=data["team_obj"],
-            assignee=data.get("worker"),
-            acting_user=user,
-            request=request,
-        )
+        team = data["team_obj"]
+        if not followup.may_assign(user, team):
+            return _refused(request, case, filters, _("You may not hand out this team's contacts."))
+        try:
+            result = triage.contact_assign(
+                case=case,
+                contact_ids=ids,
+                team=team,
+                assignee=data.get("worker"),
+                acting_user=user,
+                request=request,
+            )
+        except followup.FollowUpError as error:
+            return _refused(request, case, filters, str(error))
     else:
         result = triage.contacts_decide(
             case=case, contact_ids=ids, decision=action, acting_user=user, request=request

@@ -228,6 +228,8 @@ class BulkActionTest(TriageTestCase):
         )  # one SMS each, in Vietnamese
         self.assertEqual(AuditEvent.objects.filter(action="contact.confirmed").count(), 7)
         self.assertEqual(AuditEvent.objects.filter(action="contact.bulk").count(), 1)
+        # As a single confirmation: the daily follow-up period is open (issue 11, item 3).
+        self.assertFalse(Contact.objects.filter(pk__in=self.picked, followup_until__isnull=True).exists())
 
     def test_a_retried_post_gives_the_same_state_and_no_second_message(self) -> None:
         data = {"action": "confirmed", "contact": self.picked}
@@ -248,6 +250,7 @@ class BulkActionTest(TriageTestCase):
         self.post({"action": "confirmed", "contact": self.picked})
         self.post({"action": "dismissed", "contact": self.picked[:3]})
         self.assertEqual(self.ids(decision="dismissed"), set(self.picked[:3]))
+        self.assertFalse(Contact.objects.filter(pk__in=self.picked[:3], followup_until__isnull=False).exists())
         statuses = dict(
             Person.objects.filter(pk__in=[c.person_id for c in self.crowd[:7]]).values_list(
                 "pk", "case_status"
