@@ -250,7 +250,9 @@ class BulkActionTest(TriageTestCase):
         self.post({"action": "confirmed", "contact": self.picked})
         self.post({"action": "dismissed", "contact": self.picked[:3]})
         self.assertEqual(self.ids(decision="dismissed"), set(self.picked[:3]))
-        self.assertFalse(Contact.objects.filter(pk__in=self.picked[:3], followup_until__isnull=False).exists())
+        self.assertFalse(
+            Contact.objects.filter(pk__in=self.picked[:3], followup_until__isnull=False).exists()
+        )
         statuses = dict(
             Person.objects.filter(pk__in=[c.person_id for c in self.crowd[:7]]).values_list(
                 "pk", "case_status"
