@@ -179,6 +179,7 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:case_window": (TRACER_POST, CASE),
     "tracing:case_trace": (TRACER_POST, CASE),
     "tracing:case_f2": (TRACER_POST, CASE),
+    "tracing:case_contacts_bulk": (TRACER_POST, CASE),
     "tracing:case_alerts": (TRACER_POST, CASE),
     "tracing:case_close": (TRACER_POST, CASE),
     "tracing:case_graph": (TRACER, CASE),

@@ -218,6 +218,23 @@ def _presence(visit: Visit, case: IndexCase, rules: Rules) -> tuple[datetime, da
     return max(visit.start, case.start), min(visit.end, case.end) + rules.buffer
 
 
+def visits_in_window(case: IndexCase, rules: Rules | None = None) -> list[Visit]:
+    """The index person's visits in their window, oldest first: step 1 of `trace` without the co-presence
+    search. The case page's timeline reads this, never `trace()` (issue 13, item 3): one query, two more
+    when a visit has no exit (its venue and shifts, for the estimated end)."""
+    rules = rules or Rules.from_settings()
+    rows = _fetch(
+        CheckIn.objects.filter(
+            person_id=case.person_id,
+            checked_in_at__gte=case.start - rules.max_stay,
+            checked_in_at__lt=case.end,
+        )
+        .order_by("checked_in_at", "id")
+        .values_list(*_COLUMNS)
+    )
+    return [v for v in _Ends(rules).visits(rows) if _presence(v, case, rules) is not None]
+
+
 def trace(cases: Iterable[IndexCase], rules: Rules | None = None, *, best_only: bool = False) -> TraceResult:
     """Visits of the index persons in their windows and every co-present visit, with tiers.
 

@@ -18,7 +18,15 @@ from ravao.lib.text import name_initials
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.places.models import Area, Venue
-from ravao.tracing.engine import TIER_RANK, Exposure, IndexCase, TraceResult, Visit, best_by_person, trace
+from ravao.tracing.engine import (
+    TIER_RANK,
+    Exposure,
+    IndexCase,
+    TraceResult,
+    Visit,
+    best_by_person,
+    visits_in_window,
+)
 from ravao.tracing.explain import reason
 from ravao.tracing.models import Alert, Case, Contact
 
@@ -57,10 +65,11 @@ class TimelineVisit:
 
 
 def case_timeline(case: Case) -> list[TimelineVisit]:
-    """The case's visits in the window, oldest first, with the estimated ends marked."""
-    visits: list[Visit] = trace(
-        [IndexCase(case.pk, case.person_id, case.window_start, case.window_end)]
-    ).visits.get(case.pk, [])
+    """The case's visits in the window, oldest first, with the estimated ends marked: the case person's own
+    check-ins, never a co-presence search (the page does not re-run `trace()`, issue 13 item 3)."""
+    visits: list[Visit] = visits_in_window(
+        IndexCase(case.pk, case.person_id, case.window_start, case.window_end)
+    )
     venues = Venue.objects.in_bulk({v.venue_id for v in visits})
     areas = Area.objects.in_bulk({v.area_id for v in visits if v.area_id})
     return [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ravao.tracing import views, views_clusters, views_followup, views_labs, views_messages
+from ravao.tracing import views, views_clusters, views_followup, views_labs, views_messages, views_triage
 
 app_name = "tracing"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<int:case_id>/trace/", views.case_retrace, name="case_trace"),
     path("cases/<int:case_id>/f2/", views.case_f2, name="case_f2"),
     path("cases/<int:case_id>/alerts/", views.case_alerts, name="case_alerts"),
+    path("cases/<int:case_id>/contacts/bulk/", views_triage.case_contacts_bulk, name="case_contacts_bulk"),
     path("cases/<int:case_id>/close/", views.case_close_view, name="case_close"),
     path("cases/<int:case_id>/graph.json", views.case_graph, name="case_graph"),
     path("cases/<int:case_id>/contacts.<str:fmt>", views.case_export, name="case_export"),
