@@ -118,10 +118,15 @@ class GateScan(models.Model):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="gate_scans"
     )
-    # No database constraint: on PostgreSQL a foreign key cannot point at a partitioned table's `id` alone
-    # (its primary key is (id, checked_in_at)). Django still applies on_delete; the purge does for a dropped day.
+    # No database constraint: on PostgreSQL a foreign key cannot point at a partitioned table's `id`
+    # (its primary key is (id, checked_in_at)). Django still applies on_delete; the purge, for a dropped day.
     checkin = models.ForeignKey(
-        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="gate_scans", db_constraint=False
+        CheckIn,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gate_scans",
+        db_constraint=False,
     )
     # A stable machine code: checked_in, checked_out, already_inside, not_inside, repeat, or a refusal.
     outcome = models.CharField(max_length=32)

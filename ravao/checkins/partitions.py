@@ -22,9 +22,12 @@ Layout (made by migration `checkins/0007_checkin_partitioned_by_day`, which call
 - Partitions are made ahead by `ravao partitions --ahead 7` (daily cron; `ravao purge` makes them too).
 """
 
+# ruff: noqa: S608 -- every identifier in the SQL here is a module constant or a partition name made from a
+# date (`partition_name`); values are bound parameters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,6 +39,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 TABLE = "checkins_checkin"
 DEFAULT = "checkins_checkin_default"
 KEYS = "checkins_client_key"
+AHEAD_DAYS = 7  # partitions made ahead by `ravao purge` (the command's default too)
 _NAME = re.compile(r"^checkins_checkin_p(\d{8})$")
 
 # Trigger functions: the key claimed in the same INSERT as the row, released with the row.
@@ -156,11 +160,16 @@ class DroppedDay:
     flags: int
 
 
-def partitions_drop_before(*, cutoff: datetime) -> list[DroppedDay]:
+def partitions_drop_before(
+    *, cutoff: datetime, record: Callable[[Mapping[str, int]], None] | None = None
+) -> list[DroppedDay]:
     """Drop every daily partition whose whole day is before `cutoff` (retention), each in its own
     transaction, applying what Django's on_delete would have done: flags of the day's check-ins deleted,
     gate scans and other flags pointing at them unlinked, their client keys deleted. Rows before the cut-off
-    in the default partition or in the day the cut-off falls in are left to the batched DELETE."""
+    in the default partition or in the day the cut-off falls in are left to the batched DELETE.
+    `record` gets each day's counts inside that day's transaction (the purge's proven counts)."""
+    if not is_partitioned():
+        return []
     dropped = []
     for part in partitions_list():
         if part.end > cutoff:
@@ -181,13 +190,33 @@ def partitions_drop_before(*, cutoff: datetime) -> list[DroppedDay]:
             cursor.execute(
                 f"DELETE FROM {KEYS} WHERE checked_in_at >= %s AND checked_in_at < %s", [part.start, part.end]
             )
+            keys = cursor.rowcount
             cursor.execute(f"DELETE FROM {KEYS} k USING {part.name} p WHERE k.client_id = p.client_id")
+            keys += cursor.rowcount
+            # A partition with deferred foreign-key checks pending in this transaction (rows inserted
+            # earlier in it: only in tests, where everything is one transaction) cannot be dropped: run them
+            # now, then defer again, as Django's own constraint check does.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"DROP TABLE {part.name}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            if record is not None:
+                counts = {"checkins.CheckIn": count, "checkins.CheckInClientKey": keys}
+                record({**counts, **({"checkins.CheckInFlag": flags} if flags else {})})
             dropped.append(DroppedDay(part.name, count, flags))
     return dropped
 
 
-def convert_to_partitioned(conn: BaseDatabaseWrapper, *, today: date, ahead: int = 7, behind: int = 30) -> None:
+def default_partition_rows() -> int:
+    """Rows in the default partition: a few are normal (clock errors, old imports); many mean the
+    partitions were not made ahead (the cron stopped)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {DEFAULT}")
+        return int(cursor.fetchone()[0])
+
+
+def convert_to_partitioned(
+    conn: BaseDatabaseWrapper, *, today: date, ahead: int = 7, behind: int = 30
+) -> None:
     """Turn the plain `checkins_checkin` into a table partitioned by day (the migration's forward step):
     a new partitioned table with the same columns, defaults and checks, a default partition and the days
     `today - behind` … `today + ahead` (older rows land in the default partition until the purge), the rows
@@ -203,7 +232,9 @@ def convert_to_partitioned(conn: BaseDatabaseWrapper, *, today: date, ahead: int
         )
         referring = cursor.fetchall()
         if referring:
-            raise RuntimeError(f"foreign keys still point at {TABLE} (make them db_constraint=False): {referring}")
+            raise RuntimeError(
+                f"foreign keys still point at {TABLE} (make them db_constraint=False): {referring}"
+            )
         cursor.execute(
             "SELECT i.relname, pg_get_indexdef(x.indexrelid), x.indisprimary, x.indisunique "
             "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass(%s)",
@@ -245,7 +276,9 @@ def convert_to_partitioned(conn: BaseDatabaseWrapper, *, today: date, ahead: int
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 0) + 1, false) FROM " + TABLE,
             [TABLE],
         )
-        cursor.execute(f"INSERT INTO {KEYS} (client_id, checked_in_at) SELECT client_id, checked_in_at FROM {TABLE}")
+        cursor.execute(
+            f"INSERT INTO {KEYS} (client_id, checked_in_at) SELECT client_id, checked_in_at FROM {TABLE}"
+        )
         cursor.execute(TRIGGERS_SQL)
 
 
