@@ -10,7 +10,8 @@ What it does (about 5 minutes on 2 cores with the defaults):
    gates, 30,000 persons with a fresh declaration, 4,000 remembered phones, one gate guard);
 2. `ravao serve` (gunicorn, 2 sync workers, DEBUG off, collected static files) with the bench-only
    endpoints on (`RAVAO_BENCH_ENDPOINTS`, `/_bench/ok` and `/_bench/insert`; refused off loopback), rate limits
-   raised out of the way (still checked: their cost is in the figures; local-memory cache, no Redis) and
+   and the gates' scan budgets raised out of the way (still checked: their cost is in the figures;
+   local-memory cache, no Redis) and
    persistent database connections (`RAVAO_DB_CONN_MAX_AGE=600`, so each worker keeps its backend);
 3. the page weight of a first visit: the poster's page as a phone with no cookie fetches it, every stylesheet
    and script it links, the form's POST (the first check-in) and any new asset of the confirmation, with
@@ -157,6 +158,9 @@ def server_env(args: argparse.Namespace, port: int) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),  # this checkout's ravao, not an installed one
         "RAVAO_DB_CONN_MAX_AGE": "600",
         **{f"RAVAO_RATE_LIMIT_{name}": "1000000000" for name in ("CHECKIN", "API", "LOGIN", "LOOKUP")},
+        **{f"RAVAO_GATE_{name}": "1000000000" for name in (
+            "SCANS_PER_STAFF_HOUR", "SCANS_PER_VENUE_HOUR", "UNKNOWN_PER_STAFF_HOUR", "UNKNOWN_PER_VENUE_HOUR",
+        )},  # fmt: skip
     }
 
 
