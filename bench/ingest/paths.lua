@@ -51,7 +51,8 @@ function init(args)
     end
   end
   pos = {}
-  for g = 1, #D.gates do pos[g] = 1 end
+  -- a random place in each list: a second round does not start with the persons the first left inside
+  for g = 1, #D.gates do pos[g] = math.random(1, #slices[g]) end
 end
 
 local function cookie_of(i)

@@ -31,7 +31,8 @@ def load() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/ravao_ingest")
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--per-day", type=int, default=350_000)
@@ -88,7 +89,8 @@ def main() -> None:
             cursor.execute(
                 "INSERT INTO checkins_checkin (client_id, person_id, venue_id, checked_in_at, checked_out_at,"
                 " checked_out_estimated, method, status_at_entry, created_at)"
-                " SELECT gen_random_uuid(), (%s::bigint[])[1 + g %% 1000], (%s::bigint[])[1 + (g * 7) %% 100],"
+                " SELECT gen_random_uuid(), (%s::bigint[])[1 + g %% 1000],"
+                " (%s::bigint[])[1 + (g * 7) %% 100],"
                 " t, t + interval '40 minutes', false, 'self', 'green', t"
                 " FROM generate_series(1, %s) g, LATERAL (SELECT %s::timestamptz"
                 " + (g::float8 / %s) * interval '86399 seconds' AS t) times",
@@ -105,9 +107,7 @@ def main() -> None:
     oldest = today - timedelta(days=args.days)
     cutoff = day_bounds(oldest)[1]
     started = time.monotonic()
-    counts = delete_in_batches(
-        CheckIn.objects.filter(checked_in_at__lt=cutoff), batch_size=args.batch_size
-    )
+    counts = delete_in_batches(CheckIn.objects.filter(checked_in_at__lt=cutoff), batch_size=args.batch_size)
     delete_s = time.monotonic() - started
     print(f"purge bench: DELETE of one day ({counts}) in {delete_s:.2f} s")
     connection.close()

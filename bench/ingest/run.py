@@ -1,7 +1,7 @@
 """Ingest benchmark (issue 13, items 1 and 2): the production server under wrk, every check-in path
 interleaved with the same stack's trivial view in one run.
 
-    .venv/bin/python -m bench.ingest.run                       # database ravao_ingest (dropped and re-created)
+    .venv/bin/python -m bench.ingest.run      # database ravao_ingest (dropped and re-created)
     options: --database-url postgres://postgres@127.0.0.1:5432/NAME, --duration 10 (s per phase),
              --rounds 2, --connections 8, --threads 2, --persons 30000, --devices 4000, --workers 2
 
@@ -9,8 +9,8 @@ What it does (about 5 minutes on 2 cores with the defaults):
 1. a fresh PostgreSQL database, `ravao migrate`, the data of `bench/ingest/world.py` (200 venues, 20 factory
    gates, 30,000 persons with a fresh declaration, 4,000 remembered phones, one gate guard);
 2. `ravao serve` (gunicorn, 2 sync workers, DEBUG off, collected static files) with the bench-only
-   endpoints on (`RAVAO_BENCH_ENDPOINTS`, `/_bench/ok` and `/_bench/insert`; refused off loopback), rate limits
-   and the gates' scan budgets raised out of the way (still checked: their cost is in the figures;
+   endpoints on (`RAVAO_BENCH_ENDPOINTS`, `/_bench/ok` and `/_bench/insert`; refused off loopback), rate
+   limits and the gates' scan budgets raised out of the way (still checked: their cost is in the figures;
    local-memory cache, no Redis) and
    persistent database connections (`RAVAO_DB_CONN_MAX_AGE=600`, so each worker keeps its backend);
 3. the page weight of a first visit: the poster's page as a phone with no cookie fetches it, every stylesheet
@@ -25,7 +25,7 @@ What it does (about 5 minutes on 2 cores with the defaults):
    in the database (rows ≥ acknowledged; a few more are requests in flight when wrk stopped, which wrk never
    counts) and no client_id twice;
 5. the 1-minute load average at the start and the end. The table is printed and written to
-   `bench/ingest/results-<UTC date and time>.md`. The server is always stopped; the database is kept for a look.
+   `bench/ingest/results-<UTC date and time>.md`. The server is always stopped; the database is kept.
 """
 
 import argparse
@@ -39,6 +39,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from datetime import UTC, datetime
@@ -60,11 +61,19 @@ LABELS = {
     "html": "one-tap HTML `POST /v/<code>`",
     "gate": "gate sync, 200 scans a request",
 }
+GATE_BUDGETS = (
+    "SCANS_PER_STAFF_HOUR",
+    "SCANS_PER_VENUE_HOUR",
+    "UNKNOWN_PER_STAFF_HOUR",
+    "UNKNOWN_PER_VENUE_HOUR",
+)
 METHOD = {"insert": "bench", "api": "self", "html": "self", "gate": "gate"}
 
 
 def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/ravao_ingest")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
@@ -90,14 +99,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (0 if it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+def cpu_seconds(pids: list[int]) -> dict[tuple[int, int], float]:
+    """utime + stime of each process still there, keyed by (pid, start time): a worker recycled by gunicorn
+    (max_requests) is a new process, even if its pid comes back."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[(pid, int(fields[19]))] = (int(fields[11]) + int(fields[12])) / TICK
+    return seconds
+
+
+def used(before: dict[tuple[int, int], float], after: dict[tuple[int, int], float]) -> float:
+    """CPU seconds between two snapshots; a process born in between counts whole."""
+    return sum(cpu - before.get(key, 0.0) for key, cpu in after.items())
 
 
 def children(pid: int) -> list[int]:
@@ -124,7 +141,7 @@ class Database:
 
     def backends(self) -> list[int]:
         rows = self.query(
-            f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.name}' "  # noqa: S608 -- our own name
+            f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.name}' "
             "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
         )
         return [row[0] for row in rows]
@@ -136,8 +153,9 @@ class Database:
         return counts
 
     def duplicates(self) -> tuple[int, int, int]:
-        """(client_ids seen twice, check-in rows, client keys): keys must equal rows on a partitioned table."""
-        dup, rows = self.query("SELECT count(*) - count(DISTINCT client_id), count(*) FROM checkins_checkin")[0]
+        """(client_ids seen twice, check-in rows, client keys): keys equal rows on a partitioned table."""
+        sql = "SELECT count(*) - count(DISTINCT client_id), count(*) FROM checkins_checkin"
+        dup, rows = self.query(sql)[0]
         keys = self.query("SELECT count(*) FROM checkins_client_key")[0][0]
         return dup, rows, keys
 
@@ -158,16 +176,18 @@ def server_env(args: argparse.Namespace, port: int) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),  # this checkout's ravao, not an installed one
         "RAVAO_DB_CONN_MAX_AGE": "600",
         **{f"RAVAO_RATE_LIMIT_{name}": "1000000000" for name in ("CHECKIN", "API", "LOGIN", "LOOKUP")},
-        **{f"RAVAO_GATE_{name}": "1000000000" for name in (
-            "SCANS_PER_STAFF_HOUR", "SCANS_PER_VENUE_HOUR", "UNKNOWN_PER_STAFF_HOUR", "UNKNOWN_PER_VENUE_HOUR",
-        )},  # fmt: skip
+        **{f"RAVAO_GATE_{name}": "1000000000" for name in GATE_BUDGETS},
     }
 
 
 def write_lua_data(world: dict[str, Any], csrf: str, path: Path) -> None:
+    def lua_value(item: Any) -> str:
+        if isinstance(item, list):  # [gate, kind, payload]: no brackets inside the strings
+            return json.dumps(item, ensure_ascii=False).replace("[", "{").replace("]", "}")
+        return json.dumps(item)
+
     def lua_list(items: list[Any]) -> str:
-        return "{" + ",".join(json.dumps(item, ensure_ascii=False).replace("[", "{").replace("]", "}")
-                              if isinstance(item, list) else json.dumps(item) for item in items) + "}"  # fmt: skip
+        return "{" + ",".join(lua_value(item) for item in items) + "}"
 
     path.write_text(
         "D = {\n"
@@ -203,13 +223,17 @@ def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> sub
     raise SystemExit("ingest: no answer from /healthz in 300 s")
 
 
-def exchange(port: int, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, Any, bytes, int]:
+def exchange(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, Any, bytes, int]:
     """One request; returns (status, headers, body as received, bytes on the wire both ways)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request(method, path, body=body or None, headers=headers)
     response = conn.getresponse()
     raw = response.read()
-    request_bytes = len(f"{method} {path} HTTP/1.1\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
+    request_bytes = len(f"{method} {path} HTTP/1.1\r\n") + sum(
+        len(f"{k}: {v}\r\n") for k, v in headers.items()
+    )
     request_bytes += 2 + len(body) + len("Host: 127.0.0.1:00000\r\nAccept-Encoding: identity\r\n")
     response_bytes = len("HTTP/1.1 200 OK\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in response.getheaders())
     conn.close()
@@ -290,7 +314,8 @@ def plain(body: bytes, headers: Any) -> str:
 def wrk(kind: str, port: int, args: argparse.Namespace, data: Path) -> dict[str, Any]:
     env = {**os.environ, "PATH_KIND": kind, "BENCH_DATA": str(data), "WRK_THREADS": str(args.threads)}
     command = [
-        "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "20s",
+        "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+        "--timeout", "20s",
         "-s", str(HERE / "paths.lua"), f"http://127.0.0.1:{port}",
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -306,16 +331,16 @@ def wrk(kind: str, port: int, args: argparse.Namespace, data: Path) -> dict[str,
     return result
 
 
-def phase(kind: str, port: int, args: argparse.Namespace, data: Path, db: Database, master: int) -> dict[str, Any]:
-    workers = children(master)
+def phase(
+    kind: str, port: int, args: argparse.Namespace, data: Path, db: Database, master: int
+) -> dict[str, Any]:
     before_counts = db.counts() if kind in METHOD else {}
-    backends = db.backends()
-    cpu_before = {pid: cpu_seconds(pid) for pid in workers + backends}
+    workers_before, backends_before = cpu_seconds(children(master)), cpu_seconds(db.backends())
     result = wrk(kind, port, args, data)
-    cpu_after = {pid: cpu_seconds(pid) for pid in cpu_before}
+    workers_after, backends_after = cpu_seconds(children(master)), cpu_seconds(db.backends())
     ok = max(result["ok"], 1)
-    result["worker_ms"] = 1000 * sum(cpu_after[p] - cpu_before[p] for p in workers) / ok
-    result["pg_ms"] = 1000 * sum(cpu_after[p] - cpu_before[p] for p in backends) / ok
+    result["worker_ms"] = 1000 * used(workers_before, workers_after) / ok
+    result["pg_ms"] = 1000 * used(backends_before, backends_after) / ok
     if kind == "gate":
         result["rps_scans"] = result["rps"] * 200
     if kind in METHOD:
@@ -346,7 +371,8 @@ def main() -> None:
     subprocess.run([*RAVAO, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     if args.plain:
         subprocess.run([*RAVAO, "migrate", "checkins", "0006", "-v", "0"], env=env, check=True, cwd=ROOT)
-    world_path = Path(f"/tmp/ravao-ingest-world-{os.getpid()}.json")
+    scratch = Path(tempfile.mkdtemp(prefix="ravao-ingest-"))
+    world_path = scratch / "world.json"
     subprocess.run(
         [*RAVAO, "shell", "-c", "import bench.ingest.world as w; w.main()"],
         env={**env, "BENCH_WORLD_OUT": str(world_path), "BENCH_PERSONS": str(args.persons),
@@ -354,9 +380,9 @@ def main() -> None:
         check=True, cwd=ROOT,
     )  # fmt: skip
     world = json.loads(world_path.read_text())
-    data = Path(f"/tmp/ravao-ingest-data-{os.getpid()}.lua")
+    data = scratch / "data.lua"
     write_lua_data(world, secrets.token_hex(16), data)
-    server_log = Path(f"/tmp/ravao-ingest-server-{os.getpid()}.log")
+    server_log = scratch / "server.log"
     server = start_server(env, port, args.workers, server_log)
     print(f"ingest: server log in {server_log}")
     results: list[tuple[str, int, dict[str, Any]]] = []
@@ -389,8 +415,9 @@ def main() -> None:
 
 def summary(result: dict[str, Any]) -> str:
     text = (
-        f"{result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} ms, "
-        f"worker {result['worker_ms']:.2f} ms, PG {result['pg_ms']:.2f} ms CPU/req, statuses {result['statuses']}"
+        f"{result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.1f} ms, "
+        f"p99 {result['p99_us'] / 1000:.1f} ms, worker {result['worker_ms']:.2f} ms, "
+        f"PG {result['pg_ms']:.2f} ms CPU/req, statuses {result['statuses']}"
     )
     if "rows" in result:
         text += f", acked {result['acked']} rows {result['rows']} durable={result['durable']}"
@@ -410,13 +437,15 @@ def report(
     lines = [
         f"# Ingest benchmark, {started:%Y-%m-%d %H:%M} UTC",
         "",
-        f"Commit {commit.stdout.strip()}; {os.cpu_count()} cores ({cpu}); Python {platform.python_version()}; "
+        f"Commit {commit.stdout.strip()}; {os.cpu_count()} cores ({cpu}); "
+        f"Python {platform.python_version()}; "
         f"PostgreSQL {pg}; `ravao serve` with {args.workers} sync workers, DEBUG off; wrk -t{args.threads} "
         f"-c{args.connections}, {args.duration} s a phase, {args.rounds} rounds; {args.persons} persons, "
         f"{args.devices} phones; check-ins {'in a plain table' if args.plain else 'partitioned by day'}. "
         f"**Load average (1 min): {load_start:.2f} at the start, {load_end:.2f} at the end.**",
         "",
-        "| round | path | req/s | p50 / p99 ms | worker CPU ms/req | PostgreSQL CPU ms/req | × trivial | answers | durable |",
+        "| round | path | req/s | p50 / p99 ms | worker CPU ms/req | PostgreSQL CPU ms/req | × trivial "
+        "| answers | durable |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     trivial = 0.0
@@ -434,7 +463,10 @@ def report(
             f"{r['worker_ms']:.2f} | {r['pg_ms']:.2f} | {ratio} | {answers} | {durable} |"
         )
     lines += ["", "Summary (range over the rounds; ratio to the trivial phase run just before):", ""]
-    lines += ["| path | req/s | × trivial | p50 ms | CPU ms/req (workers + PostgreSQL) |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "| path | req/s | × trivial | p50 ms | CPU ms/req (workers + PostgreSQL) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for kind in ["trivial", *PATHS]:
         rows_of = [(i, r) for i, (k, _n, r) in enumerate(results) if k == kind]
         rates = [r["rps"] for _i, r in rows_of]
@@ -446,7 +478,8 @@ def report(
             unit = f" ({min(rates) * 200:,.0f}–{max(rates) * 200:,.0f} scans/s)"
         lines.append(
             f"| {LABELS[kind]} | {min(rates):,.0f}–{max(rates):,.0f}{unit} | "
-            f"{(f'{min(ratios):.3f}–{max(ratios):.3f}' if ratios else '1')} | {min(p50):.1f}–{max(p50):.1f} | "
+            f"{(f'{min(ratios):.3f}–{max(ratios):.3f}' if ratios else '1')} | "
+            f"{min(p50):.1f}–{max(p50):.1f} | "
             f"{min(cpu_ms):.2f}–{max(cpu_ms):.2f} |"
         )
     gate = [r for k, _n, r in results if k == "gate"]
@@ -455,7 +488,7 @@ def report(
     lines += [
         "",
         f"Durability: no client_id twice ({dup} duplicates); {rows:,} check-in rows, {keys:,} client keys "
-        "(equal on the partitioned table).",
+        + ("(a plain table: the unique index guards client_id)." if args.plain else "(equal, as they must be).")
         "",
         f"Page weight of a first visit (poster page, its stylesheets and scripts, the form's POST and the "
         f"confirmation's new assets; {weight['requests']} requests, headers included): "

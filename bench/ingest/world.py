@@ -40,20 +40,18 @@ def main() -> None:
     now = timezone.now()
     units = make_units()
     kinds = ("shop", "restaurant", "agency")
-    venues = [
-        Venue.objects.create(
-            code=f"B{i:05d}", name=f"Cửa hàng {i}", kind=kinds[i % 3], commune=units["ha_bang"],
-            address=f"Số {i}", phone="0243000000", status="active",
-        )  # fmt: skip
-        for i in range(200)
-    ]
-    gates = [
-        Venue.objects.create(
-            code=f"G{i:05d}", name=f"Nhà máy {i}", kind="factory", commune=units["ha_bang"],
-            address=f"KCN lô {i}", phone="0243000001", status="active",
-        )  # fmt: skip
-        for i in range(20)
-    ]
+    commune = units["ha_bang"]
+    venues, gates = [], []
+    for i in range(200):
+        venues.append(Venue.objects.create(
+            code=f"B{i:05d}", name=f"Cửa hàng {i}", kind=kinds[i % 3], commune=commune, address=f"Số {i}",
+            phone="0243000000", status="active",
+        ))  # fmt: skip
+    for i in range(20):
+        gates.append(Venue.objects.create(
+            code=f"G{i:05d}", name=f"Nhà máy {i}", kind="factory", commune=commune, address=f"KCN lô {i}",
+            phone="0243000001", status="active",
+        ))  # fmt: skip
     first_visit = Venue.objects.create(
         code="F00001", name="Nhà văn hoá thôn 3", kind="public", commune=units["ha_bang"], address="Thôn 3",
         phone="0243123456", status="active",
