@@ -488,7 +488,9 @@ def report(
     lines += [
         "",
         f"Durability: no client_id twice ({dup} duplicates); {rows:,} check-in rows, {keys:,} client keys "
-        + ("(plain table: the unique index guards client_id)." if args.plain else "(equal, as they must be)."),
+        + (
+            "(plain table: the unique index guards client_id)." if args.plain else "(equal, as they must be)."
+        ),
         "",
         f"Page weight of a first visit (poster page, its stylesheets and scripts, the form's POST and the "
         f"confirmation's new assets; {weight['requests']} requests, headers included): "
