@@ -186,13 +186,13 @@ def partitions_drop_before(
             flags = cursor.rowcount
             cursor.execute(f"UPDATE checkins_checkinflag SET related_id = NULL WHERE related_id IN ({ids})")
             cursor.execute(f"UPDATE checkins_gatescan SET checkin_id = NULL WHERE checkin_id IN ({ids})")
-            # The keys of the day: by time first (an index range), then any key whose row moved.
+            # The keys of the day, by time (an index range). A key's time is always in its row's day: an
+            # UPDATE that moves a row to another day's partition releases and claims its key again. (Joining
+            # the keys with the partition instead took 6 s at 10 M rows, against 0.4 s.)
             cursor.execute(
                 f"DELETE FROM {KEYS} WHERE checked_in_at >= %s AND checked_in_at < %s", [part.start, part.end]
             )
             keys = cursor.rowcount
-            cursor.execute(f"DELETE FROM {KEYS} k USING {part.name} p WHERE k.client_id = p.client_id")
-            keys += cursor.rowcount
             # A partition with deferred foreign-key checks pending in this transaction (rows inserted
             # earlier in it: only in tests, where everything is one transaction) cannot be dropped: run them
             # now, then defer again, as Django's own constraint check does.
