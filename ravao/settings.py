@@ -255,6 +255,8 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ravao"}
     )
 }
+# bench/ingest's reference endpoints under /_bench/ (ravao/benchurls.py); never in production.
+RAVAO_BENCH_ENDPOINTS = env_bool("RAVAO_BENCH_ENDPOINTS", False)
 RAVAO_RATE_LIMITS_ENABLED = env_bool("RAVAO_RATE_LIMITS_ENABLED", True)
 RAVAO_RATE_LIMIT_WINDOW_SECONDS = env_int("RAVAO_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
 RAVAO_RATE_LIMITS = {
