@@ -3,7 +3,7 @@ through the typed helpers of `ravao.env`, so a bad value stops the process at st
 
 from datetime import timedelta
 
-from ravao.env import env_int
+from ravao.env import env_choice, env_int, env_list, env_str
 
 # Infectious window: from this many days before symptom onset (or the positive sample) until isolation.
 DAYS_BEFORE_ONSET = env_int("RAVAO_TRACE_DAYS_BEFORE_ONSET", 2, minimum=0)
@@ -39,3 +39,34 @@ def max_stay() -> timedelta:
 # calls a day a field worker makes to each contact.
 FOLLOWUP_DAYS = env_int("RAVAO_FOLLOWUP_DAYS", 14, minimum=1)
 FOLLOWUP_CALLS_PER_DAY = env_int("RAVAO_FOLLOWUP_CALLS_PER_DAY", 1, minimum=1)
+
+# --- import files for other systems (issue 11, item 6; docs/interop.md) ------------------------------
+# SORMAS parses dates in its user's language (`Language.getDateFormat`: dd/MM/yyyy for most, M/d/yyyy for
+# plain English): the format of the dates in the SORMAS files, as strftime.
+SORMAS_DATE_FORMAT = env_str("RAVAO_SORMAS_DATE_FORMAT", "%d/%m/%Y")
+# DHIS2 COVID-19 "Contact registration & follow-up" tracker program: the identifiers of the instance the
+# file is imported into. The package's metadata assigns them; the package documentation does not list
+# them, so there is no default: the exports page says which are missing.
+DHIS2_PROGRAM = env_str("RAVAO_DHIS2_PROGRAM", "")
+DHIS2_TRACKED_ENTITY_TYPE = env_str("RAVAO_DHIS2_TRACKED_ENTITY_TYPE", "")
+DHIS2_STAGE_FOLLOWUP = env_str("RAVAO_DHIS2_STAGE_FOLLOWUP", "")
+DHIS2_STAGE_SYMPTOMS = env_str("RAVAO_DHIS2_STAGE_SYMPTOMS", "")
+DHIS2_ATTR_FIRST_NAME = env_str("RAVAO_DHIS2_ATTR_FIRST_NAME", "")
+DHIS2_ATTR_LAST_NAME = env_str("RAVAO_DHIS2_ATTR_LAST_NAME", "")
+DHIS2_ATTR_SEX = env_str("RAVAO_DHIS2_ATTR_SEX", "")
+DHIS2_ATTR_AGE = env_str("RAVAO_DHIS2_ATTR_AGE", "")
+DHIS2_ATTR_PHONE = env_str("RAVAO_DHIS2_ATTR_PHONE", "")
+DHIS2_ATTR_ADDRESS = env_str("RAVAO_DHIS2_ATTR_ADDRESS", "")
+DHIS2_ATTR_LOCAL_ID = env_str("RAVAO_DHIS2_ATTR_LOCAL_ID", "")
+# Data elements: on the follow-up stage the date of last contact; on the symptoms stage "any symptoms"
+# (true/false) and the temperature. An empty one is left out of the events.
+DHIS2_DE_LAST_CONTACT = env_str("RAVAO_DHIS2_DE_LAST_CONTACT", "")
+DHIS2_DE_SYMPTOMATIC = env_str("RAVAO_DHIS2_DE_SYMPTOMATIC", "")
+DHIS2_DE_TEMPERATURE = env_str("RAVAO_DHIS2_DE_TEMPERATURE", "")
+# Org units: "CODE" writes each contact's commune code (import with `orgUnitIdScheme=CODE`); "UID" maps
+# commune codes to DHIS2 org unit UIDs through RAVAO_DHIS2_ORG_UNITS ("code=uid,code=uid"; a commune
+# without an entry takes the entry of the nearest unit above it).
+DHIS2_ORG_UNIT_SCHEME = env_choice("RAVAO_DHIS2_ORG_UNIT_SCHEME", "CODE", ("CODE", "UID"), upper=True)
+DHIS2_ORG_UNITS = dict(
+    item.split("=", 1) for item in env_list("RAVAO_DHIS2_ORG_UNITS", []) if "=" in item
+)
