@@ -26,40 +26,126 @@ from ravao.tracing.tests.base import TracingTestCase
 # SORMAS-Project @ af6249bc672f10c283ebddd73ca2314d9ec0c3de, sormas-e2e-tests/uploads/
 # Import_EventParticipants_Vaccinations.csv, row 2 (the columns ImportFacadeEjb
 # .generateEventParticipantImportTemplateFile writes), person and address part.
-SORMAS_PARTICIPANT_TEMPLATE = (
-    "involvementDescription;region;district;person.firstName;person.lastName;person.salutation;"
-    "person.otherSalutation;person.birthName;person.namesOfGuardians;person.sex;person.birthdateDD;"
-    "person.birthdateMM;person.birthdateYYYY;person.approximateAge;person.approximateAgeType;"
-    "person.approximateAgeReferenceDate;person.address.continent;person.address.subcontinent;"
-    "person.address.country;person.address.region;person.address.district;person.address.community;"
-    "person.address.city;person.address.areaType;person.address.latitude;person.address.longitude;"
-    "person.address.latLonAccuracy;person.address.postalCode;person.address.street;person.address.houseNumber;"
-    "person.address.additionalInformation;person.address.addressType;person.address.addressTypeDetails;"
-    "person.address.facilityType;person.address.facility;person.address.facilityDetails;"
-    "person.address.contactPersonFirstName;person.address.contactPersonLastName;"
-    "person.address.contactPersonPhone;person.address.contactPersonEmail;person.occupationType;"
-    "person.occupationDetails;person.armedForcesRelationType;person.externalId;person.externalToken;"
-    "person.internalToken;person.birthCountry;person.citizenship;person.additionalDetails;person.phone;"
-    "person.emailAddress"
-).split(";")
+SORMAS_PARTICIPANT_TEMPLATE = [
+    "involvementDescription",
+    "region",
+    "district",
+    "person.firstName",
+    "person.lastName",
+    "person.salutation",
+    "person.otherSalutation",
+    "person.birthName",
+    "person.namesOfGuardians",
+    "person.sex",
+    "person.birthdateDD",
+    "person.birthdateMM",
+    "person.birthdateYYYY",
+    "person.approximateAge",
+    "person.approximateAgeType",
+    "person.approximateAgeReferenceDate",
+    "person.address.continent",
+    "person.address.subcontinent",
+    "person.address.country",
+    "person.address.region",
+    "person.address.district",
+    "person.address.community",
+    "person.address.city",
+    "person.address.areaType",
+    "person.address.latitude",
+    "person.address.longitude",
+    "person.address.latLonAccuracy",
+    "person.address.postalCode",
+    "person.address.street",
+    "person.address.houseNumber",
+    "person.address.additionalInformation",
+    "person.address.addressType",
+    "person.address.addressTypeDetails",
+    "person.address.facilityType",
+    "person.address.facility",
+    "person.address.facilityDetails",
+    "person.address.contactPersonFirstName",
+    "person.address.contactPersonLastName",
+    "person.address.contactPersonPhone",
+    "person.address.contactPersonEmail",
+    "person.occupationType",
+    "person.occupationDetails",
+    "person.armedForcesRelationType",
+    "person.externalId",
+    "person.externalToken",
+    "person.internalToken",
+    "person.birthCountry",
+    "person.citizenship",
+    "person.additionalDetails",
+    "person.phone",
+    "person.emailAddress",
+]
 # Same commit, sormas-e2e-tests/uploads/ImportTestData_Events_INT.csv, row 2: the event columns of the
 # event import template (ImportFacadeEjb.generateEventImportTemplateFile).
-SORMAS_EVENT_TEMPLATE = (
-    "superordinateEvent,eventStatus,riskLevel,specificRisk,eventInvestigationStatus,"
-    "eventInvestigationStartDate,eventInvestigationEndDate,eventManagementStatus,externalId,externalToken,"
-    "eventTitle,eventDesc,nosocomial,startDate,endDate,reportDateTime,evolutionDate,evolutionComment,"
-    "eventLocation.continent,eventLocation.subcontinent,eventLocation.country,eventLocation.region,"
-    "eventLocation.district,eventLocation.community,eventLocation.details,eventLocation.city,"
-    "eventLocation.areaType,eventLocation.latitude,eventLocation.longitude,eventLocation.latLonAccuracy,"
-    "eventLocation.postalCode,eventLocation.street,eventLocation.houseNumber,"
-    "eventLocation.additionalInformation,eventLocation.addressType,eventLocation.addressTypeDetails,"
-    "eventLocation.facilityType,eventLocation.facility,eventLocation.facilityDetails,"
-    "eventLocation.contactPersonFirstName,eventLocation.contactPersonLastName,eventLocation.contactPersonPhone,"
-    "eventLocation.contactPersonEmail,typeOfPlace,meansOfTransport,meansOfTransportDetails,connectionNumber,"
-    "travelDate,workEnvironment,srcType,srcInstitutionalPartnerType,srcInstitutionalPartnerTypeDetails,"
-    "srcFirstName,srcLastName,srcTelNo,srcEmail,srcMediaWebsite,srcMediaName,srcMediaDetails,disease,"
-    "diseaseDetails,diseaseVariant,typeOfPlaceText"
-).split(",")
+SORMAS_EVENT_TEMPLATE = [
+    "superordinateEvent",
+    "eventStatus",
+    "riskLevel",
+    "specificRisk",
+    "eventInvestigationStatus",
+    "eventInvestigationStartDate",
+    "eventInvestigationEndDate",
+    "eventManagementStatus",
+    "externalId",
+    "externalToken",
+    "eventTitle",
+    "eventDesc",
+    "nosocomial",
+    "startDate",
+    "endDate",
+    "reportDateTime",
+    "evolutionDate",
+    "evolutionComment",
+    "eventLocation.continent",
+    "eventLocation.subcontinent",
+    "eventLocation.country",
+    "eventLocation.region",
+    "eventLocation.district",
+    "eventLocation.community",
+    "eventLocation.details",
+    "eventLocation.city",
+    "eventLocation.areaType",
+    "eventLocation.latitude",
+    "eventLocation.longitude",
+    "eventLocation.latLonAccuracy",
+    "eventLocation.postalCode",
+    "eventLocation.street",
+    "eventLocation.houseNumber",
+    "eventLocation.additionalInformation",
+    "eventLocation.addressType",
+    "eventLocation.addressTypeDetails",
+    "eventLocation.facilityType",
+    "eventLocation.facility",
+    "eventLocation.facilityDetails",
+    "eventLocation.contactPersonFirstName",
+    "eventLocation.contactPersonLastName",
+    "eventLocation.contactPersonPhone",
+    "eventLocation.contactPersonEmail",
+    "typeOfPlace",
+    "meansOfTransport",
+    "meansOfTransportDetails",
+    "connectionNumber",
+    "travelDate",
+    "workEnvironment",
+    "srcType",
+    "srcInstitutionalPartnerType",
+    "srcInstitutionalPartnerTypeDetails",
+    "srcFirstName",
+    "srcLastName",
+    "srcTelNo",
+    "srcEmail",
+    "srcMediaWebsite",
+    "srcMediaName",
+    "srcMediaDetails",
+    "disease",
+    "diseaseDetails",
+    "diseaseVariant",
+    "typeOfPlaceText",
+]
 # sormas-api .../event/TypeOfPlace.java and EventStatus.java (same commit).
 SORMAS_TYPES_OF_PLACE = {
     "FACILITY", "FACILITY_23_IFSG", "COMMUNITY_FACILITY", "FACILITY_36_IFSG", "FESTIVITIES", "HOME",
@@ -89,14 +175,20 @@ GODATA_RELATIONSHIP = {
     "clusterId", "comment", "active", "deletedByParent", "dateOfFirstContact",
 }  # fmt: skip
 GODATA_PARTICIPANT = {"id", "type", "target", "source"}
-GODATA_FOLLOWUP = {"originalStartDate", "startDate", "endDate", "status", "generateFollowUpsDateOfLastContact"}
+GODATA_FOLLOWUP = {
+    "originalStartDate",
+    "startDate",
+    "endDate",
+    "status",
+    "generateFollowUpsDateOfLastContact",
+}
 
 # dhis2-core, dhis-web-api .../webapi/controller/tracker/view/Enrollment.java (026cc93e) and Event.java
 # (0059d6d5): the JSON properties of the /api/tracker payload used here.
 DHIS2_TRACKED_ENTITY = {"trackedEntity", "trackedEntityType", "orgUnit", "attributes", "enrollments"}
 DHIS2_ENROLLMENT = {"enrollment", "program", "orgUnit", "enrolledAt", "occurredAt", "status", "events"}
 DHIS2_EVENT = {"event", "programStage", "orgUnit", "occurredAt", "status", "dataValues"}
-DHIS2_SETTINGS = {
+DHIS2_SETTINGS: dict[str, Any] = {
     "DHIS2_PROGRAM": "Prog0000001",
     "DHIS2_TRACKED_ENTITY_TYPE": "MCPQUTHX1Ze",
     "DHIS2_STAGE_FOLLOWUP": "StageFollow",
@@ -245,8 +337,12 @@ class LineListTest(ExportsTestCase):
     def test_each_export_is_audited_with_one_row_per_contact(self) -> None:
         self.rows()
         self.rows()  # retried: the per-contact rows are coalesced per day
-        self.assertEqual(AuditEvent.objects.filter(action="export.csv", reason=f"case:{self.case.pk}").count(), 2)
-        per_contact = AuditEvent.objects.filter(action="tracing.contact_export", reason=f"case:{self.case.pk}")
+        self.assertEqual(
+            AuditEvent.objects.filter(action="export.csv", reason=f"case:{self.case.pk}").count(), 2
+        )
+        per_contact = AuditEvent.objects.filter(
+            action="tracing.contact_export", reason=f"case:{self.case.pk}"
+        )
         self.assertEqual(per_contact.count(), Contact.objects.filter(case=self.case).count())
 
     def test_scope_line_list_per_team_and_commune(self) -> None:
@@ -345,9 +441,13 @@ class GoDataTest(ExportsTestCase):
     def test_case_fields_and_reference_data(self) -> None:
         [record] = self.json("godata-cases.json")
         self.assertLessEqual(set(record), GODATA_CASE)
-        self.assertEqual(record["classification"], "LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_CONFIRMED")
+        self.assertEqual(
+            record["classification"], "LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_CONFIRMED"
+        )
         self.assertEqual(record["gender"], "LNG_REFERENCE_DATA_CATEGORY_GENDER_MALE")
-        self.assertEqual((record["firstName"], record["middleName"], record["lastName"]), ("An", "Văn", "Nguyễn"))
+        self.assertEqual(
+            (record["firstName"], record["middleName"], record["lastName"]), ("An", "Văn", "Nguyễn")
+        )
         self.assertEqual(record["dateOfOnset"], self.case.onset_date.isoformat())  # type: ignore[union-attr]
         self.assertLessEqual(set(record["addresses"][0]), GODATA_ADDRESS)
 
@@ -367,7 +467,8 @@ class GoDataTest(ExportsTestCase):
             "LNG_REFERENCE_DATA_CATEGORY_EXPOSURE_DURATION_MEDIUM_HOURS",
         )
         self.assertEqual(
-            coworker["followUp"]["status"], "LNG_REFERENCE_DATA_CONTACT_FINAL_FOLLOW_UP_STATUS_TYPE_UNDER_FOLLOW_UP"
+            coworker["followUp"]["status"],
+            "LNG_REFERENCE_DATA_CONTACT_FINAL_FOLLOW_UP_STATUS_TYPE_UNDER_FOLLOW_UP",
         )
         self.assertEqual(coworker["addresses"][0]["phoneNumber"], "0912000002")
 
@@ -385,7 +486,9 @@ class Dhis2Test(ExportsTestCase):
     def test_without_settings_the_page_says_what_to_set(self) -> None:
         page = self.get(f"/tracing/cases/{self.case.pk}/exports/")
         self.assertContains(page, "RAVAO_DHIS2_PROGRAM")
-        self.assertEqual(self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json").status_code, 404)
+        self.assertEqual(
+            self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json").status_code, 404
+        )
 
     def test_tracker_payload_with_follow_up_visits_as_symptom_events(self) -> None:
         coworker = self.contact(self.coworker)
@@ -398,7 +501,7 @@ class Dhis2Test(ExportsTestCase):
             contact=coworker, day=today - timedelta(days=1), status=FollowUpVisit.Status.NOT_REACHED,
             recorded_at=timezone.now(),
         )  # fmt: skip
-        with mock.patch.multiple(conf, **DHIS2_SETTINGS):  # type: ignore[arg-type]
+        with mock.patch.multiple(conf, **DHIS2_SETTINGS):
             page = self.get(f"/tracing/cases/{self.case.pk}/exports/")
             self.assertNotContains(page, "RAVAO_DHIS2_PROGRAM")
             response = self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json")
@@ -410,7 +513,9 @@ class Dhis2Test(ExportsTestCase):
         self.assertEqual(entity["trackedEntityType"], "MCPQUTHX1Ze")
         self.assertEqual(entity["orgUnit"], self.units["ha_bang"].code)  # scheme CODE by default
         attributes = {a["attribute"]: a["value"] for a in entity["attributes"]}
-        self.assertEqual(attributes, {"AttrFirst01": "Bình", "AttrLast001": "Trần Thị", "AttrPhone01": "0912000002"})
+        self.assertEqual(
+            attributes, {"AttrFirst01": "Bình", "AttrLast001": "Trần Thị", "AttrPhone01": "0912000002"}
+        )
         [enrollment] = entity["enrollments"]
         self.assertLessEqual(set(enrollment), DHIS2_ENROLLMENT)
         self.assertEqual(enrollment["program"], "Prog0000001")
@@ -423,18 +528,26 @@ class Dhis2Test(ExportsTestCase):
         self.assertEqual(missed["status"], "SKIPPED")
         self.assertEqual(missed["dataValues"], [])
         self.assertEqual(
-            {d["dataElement"]: d["value"] for d in ill["dataValues"]}, {"DeSymptoms1": "true", "DeTemp00001": "38.2"}
+            {d["dataElement"]: d["value"] for d in ill["dataValues"]},
+            {"DeSymptoms1": "true", "DeTemp00001": "38.2"},
         )
         self.assertRegex(entity["trackedEntity"], r"^[A-Za-z][A-Za-z0-9]{10}$")
         self.assertEqual(entity["trackedEntity"], dhis2_uid(f"person:{self.coworker.public_id}"))
 
     def test_uid_scheme_maps_communes_and_leaves_out_the_unmapped(self) -> None:
-        mapping = {"DHIS2_ORG_UNIT_SCHEME": "UID", "DHIS2_ORG_UNITS": {self.units["province"].code: "OrgUnit0001"}}
-        with mock.patch.multiple(conf, **DHIS2_SETTINGS, **mapping):  # type: ignore[arg-type]
-            payload = json.loads(self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json").content)
+        mapping: dict[str, Any] = {
+            "DHIS2_ORG_UNIT_SCHEME": "UID",
+            "DHIS2_ORG_UNITS": {self.units["province"].code: "OrgUnit0001"},
+        }
+        with mock.patch.multiple(conf, **DHIS2_SETTINGS, **mapping):
+            payload = json.loads(
+                self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json").content
+            )
         self.assertEqual(payload["trackedEntities"][0]["orgUnit"], "OrgUnit0001")  # from the province above
-        with mock.patch.multiple(conf, **DHIS2_SETTINGS, DHIS2_ORG_UNIT_SCHEME="UID", DHIS2_ORG_UNITS={}):  # type: ignore[arg-type]
-            payload = json.loads(self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json").content)
+        with mock.patch.multiple(conf, **DHIS2_SETTINGS, DHIS2_ORG_UNIT_SCHEME="UID", DHIS2_ORG_UNITS={}):
+            payload = json.loads(
+                self.get(f"/tracing/cases/{self.case.pk}/exports/dhis2-tracker.json").content
+            )
         self.assertEqual(payload["trackedEntities"], [])
 
 
@@ -447,7 +560,9 @@ class PageTest(ExportsTestCase):
             self.assertContains(page, link)
         self.assertContains(page, "Trạm Y tế xã Hạ Bằng")  # per-team link
         self.assertContains(page, "Xuất dữ liệu")
-        self.assertContains(self.get(f"/tracing/cases/{self.case.pk}/"), f"/tracing/cases/{self.case.pk}/exports/")
+        self.assertContains(
+            self.get(f"/tracing/cases/{self.case.pk}/"), f"/tracing/cases/{self.case.pk}/exports/"
+        )
 
 
 class SplitNameTest(TracingTestCase):
