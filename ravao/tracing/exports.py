@@ -32,7 +32,7 @@ LINE_LIST_COLUMNS: list[tuple[str, Any]] = [
     ("phone", gettext_lazy("Phone")),
     ("address", gettext_lazy("Address")),
     ("commune", gettext_lazy("Commune / ward")),
-    ("district_province", gettext_lazy("District / province")),
+    ("district_province", gettext_lazy("Higher administrative units")),
     ("tier", gettext_lazy("Risk tier")),
     ("overlap_minutes", gettext_lazy("Overlap (minutes)")),
     ("venue", gettext_lazy("Venue")),
