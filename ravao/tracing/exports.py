@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ravao.lib.ids import mask_id_number
+from ravao.people.models import Sex
 from ravao.places.models import AdminUnit
 from ravao.tracing.models import Case, Contact, Team
-from ravao.tracing.selectors import case_contacts
+from ravao.tracing.selectors import contact_reason, rank_key
 
 # (key, header): keys are stable (tests, docs); headers are translated when the file is written.
 LINE_LIST_COLUMNS: list[tuple[str, Any]] = [
@@ -91,7 +92,24 @@ def unit_names_above(unit: AdminUnit | None) -> str:
     return ", ".join(names)
 
 
-def line_list_row(contact: Contact) -> list[Any]:
+# Fields of the person never written to an export: not read, so not decrypted (a few ms per row).
+PERSON_NOT_EXPORTED = ("person__email", "person__date_of_birth")
+
+
+class Labels:
+    """The display labels of the choices, translated once per file: `get_FOO_display` translates every
+    choice of the field on each call, which was most of the time of a 2,000-row list."""
+
+    def __init__(self) -> None:
+        self.tier = {k: str(v) for k, v in Contact.Tier.choices}
+        self.decision = {k: str(v) for k, v in Contact.Decision.choices}
+        self.followup = {k: str(v) for k, v in Contact.FollowUp.choices}
+        self.sex = {k: str(v) for k, v in Sex.choices}
+        self.estimated = " " + _("(estimated)")
+
+
+def line_list_row(contact: Contact, labels: Labels | None = None) -> list[Any]:
+    labels = labels or Labels()
     person = contact.person
     presence = f"{local_time(contact.source_start)} – {local_time(contact.source_end)}"
     return [
@@ -99,21 +117,21 @@ def line_list_row(contact: Contact) -> list[Any]:
         f"F{contact.generation}",
         person.full_name,
         person.year_of_birth or "",
-        person.get_sex_display() if person.sex else "",
+        labels.sex.get(person.sex, ""),
         mask_id_number(person.id_number) if person.id_number else "",
         contact_phone(contact),
         person.address or "",
         person.commune.name if person.commune else "",
         unit_names_above(person.commune),
-        contact.get_tier_display(),
+        labels.tier.get(contact.tier, contact.tier),
         contact.overlap_minutes,
         contact.venue.name,
         contact.area.name if contact.area else "",
-        local_time(contact.contact_start) + (" " + _("(estimated)") if contact.contact_estimated else ""),
+        local_time(contact.contact_start) + (labels.estimated if contact.contact_estimated else ""),
         local_time(contact.contact_end),
-        presence + (" " + _("(estimated)") if contact.source_estimated else ""),
-        contact.get_decision_display(),
-        contact.get_followup_display(),
+        presence + (labels.estimated if contact.source_estimated else ""),
+        labels.decision.get(contact.decision, contact.decision),
+        labels.followup.get(contact.followup, contact.followup),
         iso_date(contact.followup_start),
         iso_date(contact.followup_until),
         contact.team.name if contact.team else "",
@@ -122,7 +140,8 @@ def line_list_row(contact: Contact) -> list[Any]:
 
 
 def line_list_rows(contacts: Iterable[Contact]) -> list[list[Any]]:
-    return [line_list_row(c) for c in contacts]
+    labels = Labels()
+    return [line_list_row(c, labels) for c in contacts]
 
 
 def filter_contacts(
@@ -139,16 +158,16 @@ def filter_contacts(
 def case_line_list(
     case: Case, *, team: Team | None = None, commune: AdminUnit | None = None
 ) -> list[Contact]:
-    """A case's contacts in the case page's order, narrowed by team or commune if asked."""
-    ranked = case_contacts(case)
-    contacts = filter_contacts(Contact.objects.filter(case=case), team=team, commune=commune)
-    related = contacts.select_related(*CONTACT_RELATED).in_bulk([c.pk for c in ranked])
-    out = []
-    for c in ranked:
-        if c.pk in related:
-            related[c.pk].reason = c.reason  # type: ignore[attr-defined]
-            out.append(related[c.pk])
-    return out
+    """A case's contacts in the case page's order (`selectors.case_contacts`), narrowed by team or commune
+    if asked: one query, each person read (and decrypted) once."""
+    contacts = list(
+        filter_contacts(Contact.objects.filter(case=case), team=team, commune=commune)
+        .select_related(*CONTACT_RELATED, "via")
+        .defer(*PERSON_NOT_EXPORTED)
+    )
+    for contact in contacts:
+        contact.reason = contact_reason(contact)  # type: ignore[attr-defined]
+    return sorted(contacts, key=lambda c: (c.generation, *(-x for x in rank_key(c))))
 
 
 def scope_line_list(
@@ -162,7 +181,7 @@ def scope_line_list(
         commune=commune,
     )
     return list(
-        contacts.select_related(*CONTACT_RELATED).order_by(
-            "case_id", "generation", "-overlap_minutes", "contact_start", "pk"
-        )
+        contacts.select_related(*CONTACT_RELATED)
+        .defer(*PERSON_NOT_EXPORTED)
+        .order_by("case_id", "generation", "-overlap_minutes", "contact_start", "pk")
     )
