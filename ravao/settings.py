@@ -1,5 +1,6 @@
 """Settings of ravao: one module, every value from the environment (see docs/configuration.md)."""
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -127,6 +128,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Optional PostgreSQL streaming replica (issue 13 item 5; docs/scaling.md): only tracing look-ups and
+# oversight figures read from it (ravao.db.replica), through a router installed only when it is set.
+RAVAO_REPLICA_CONNECT_TIMEOUT_SECONDS = env_int("RAVAO_REPLICA_CONNECT_TIMEOUT_SECONDS", 2, minimum=1)
+RAVAO_REPLICA_MAX_LAG_SECONDS = env_int("RAVAO_REPLICA_MAX_LAG_SECONDS", 10, minimum=0)
+RAVAO_REPLICA_CHECK_SECONDS = env_int("RAVAO_REPLICA_CHECK_SECONDS", 5, minimum=1)
+RAVAO_REPLICA_RETRY_SECONDS = env_int("RAVAO_REPLICA_RETRY_SECONDS", 30, minimum=1)
+RAVAO_READ_AFTER_WRITE_SECONDS = env_int("RAVAO_READ_AFTER_WRITE_SECONDS", 5, minimum=0)
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    _postgres = "django.db.backends.postgresql"
+    if DATABASES["default"]["ENGINE"] != _postgres:
+        raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL (the replica's primary)")
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    except ValueError as _exc:
+        raise ConfigError(f"DATABASE_REPLICA_URL is not a database address (postgres://…): {_exc}") from None
+    if _replica["ENGINE"] != _postgres:
+        raise ConfigError("DATABASE_REPLICA_URL must be a PostgreSQL address (postgres://...)")
+    # A replica that does not answer must cost a request at most this long (then the primary serves).
+    _replica["OPTIONS"] = {
+        **_replica.get("OPTIONS", {}),
+        "connect_timeout": RAVAO_REPLICA_CONNECT_TIMEOUT_SECONDS,
+    }
+    # Tests see the primary's test database through it (a real replica: ravao/tests/test_replica.py).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["ravao.db.router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "ravao.db.middleware.ReadAfterWriteMiddleware",
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -262,6 +294,17 @@ if env_bool("RAVAO_BEHIND_HTTPS_PROXY", False):
 
 EMAIL_BACKEND = env_str("RAVAO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("RAVAO_FROM_EMAIL", "ravao@localhost")
+# The mail server of the SMTP backend (a provider's relay needs its host, port, login and TLS).
+EMAIL_HOST = env_str("RAVAO_EMAIL_HOST", "localhost")
+if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]", EMAIL_HOST):
+    raise ConfigError(f"RAVAO_EMAIL_HOST must be a host name or address, not {EMAIL_HOST!r}")
+EMAIL_PORT = env_int("RAVAO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("RAVAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("RAVAO_EMAIL_PASSWORD", "")
+# STARTTLS on the submission port (587), or implicit TLS (465): one of them, never both.
+_email_tls = env_choice("RAVAO_EMAIL_TLS", "none", ("none", "starttls", "ssl"))
+EMAIL_USE_TLS, EMAIL_USE_SSL = _email_tls == "starttls", _email_tls == "ssl"
+EMAIL_TIMEOUT = env_int("RAVAO_EMAIL_TIMEOUT", 10, minimum=1)
 
 # One JSON object per line on stderr (RAVAO_LOG_FORMAT=text for people reading a terminal). Django's own
 # errors (an unhandled exception in a view: "django.request") go to the same handler. Every record passes the

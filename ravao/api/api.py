@@ -17,7 +17,7 @@ from ninja.security import APIKeyCookie
 from ravao.api.integration import router as integration_router
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import latest_declarations, person_visits
-from ravao.checkins.services import checkin_household, checkin_self_scan
+from ravao.checkins.visits import checkin_household, checkin_self_scan
 from ravao.people.devices import COOKIE_NAME, device_from_request
 from ravao.people.models import Device
 from ravao.people.selectors import declaration_is_fresh, household_members, person_latest_declaration

@@ -40,7 +40,7 @@ def gate_scans_known(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, GateScan]:
     return {scan.client_id: scan for scan in scans}
 
 
-# --- a gate's sync batch, resolved in a fixed number of queries (see services.gate_sync) ----------------
+# --- a gate's sync batch, resolved in a fixed number of queries (see gate.sync.gate_sync) ---------------
 
 
 def persons_by_gate_keys(

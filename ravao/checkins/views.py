@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.selectors import latest_declarations, open_household_visits_at, open_visit_at
-from ravao.checkins.services import (
+from ravao.checkins.visits import (
     checkin_checkout,
     checkin_household,
     checkin_self_scan,
@@ -143,6 +143,19 @@ def _replayed(request: HttpRequest, checkin: CheckIn, *, person: Person) -> Http
     return _confirmation(request, checkin, person=person, status=status, created=False)
 
 
+def _checkout(
+    request: HttpRequest, *, venue: Venue, device: Device, inside: CheckIn | None, now: datetime
+) -> HttpResponse:
+    if inside is None:
+        return render(request, "checkins/left.html", {"venue": venue, "checkin": None})
+    checkin_checkout(checkin=inside, at=now)
+    if device.is_owner:
+        # The household members this phone checked in here leave with the holder (issue 9).
+        for visit in open_household_visits_at(device.person, venue_id=venue.pk, device=device):
+            checkin_checkout(checkin=visit, at=now)
+    return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
+
+
 @require_http_methods(["GET", "POST"])
 def scan(request: HttpRequest, code: str) -> HttpResponse:
     """The page behind a poster's QR code. What it offers depends on who scans:
@@ -163,14 +176,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     inside = open_visit_at(person, venue_id=venue.pk)
 
     if action == "checkout":
-        if inside is None:
-            return render(request, "checkins/left.html", {"venue": venue, "checkin": None})
-        checkin_checkout(checkin=inside, at=now)
-        if device.is_owner:
-            # The household members this phone checked in here leave with the holder (issue 9).
-            for visit in open_household_visits_at(person, venue_id=venue.pk, device=device):
-                checkin_checkout(checkin=visit, at=now)
-        return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
+        return _checkout(request, venue=venue, device=device, inside=inside, now=now)
 
     declaration = person_latest_declaration(person)
     # Households (issue 9): the owner phone's members, checked in together with one tap (looked up only

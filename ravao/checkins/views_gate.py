@@ -2,7 +2,6 @@
 enter a visitor by hand, and screen mode (plus the screen-mode guard in front of the check-in page)."""
 
 import functools
-import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,7 +21,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ravao.accounts.models import Membership, Role
-from ravao.checkins import conf, gate, views
+from ravao.checkins import conf, views
+from ravao.checkins.gate.access import VenueNotActive, access_gate, access_gate_manager, access_gate_venues
+from ravao.checkins.gate.limits import GateBudget, GateLimitExceeded
+from ravao.checkins.gate.manual import gate_manual_entry
+from ravao.checkins.gate.output import item_error_json, outcome_json
+from ravao.checkins.gate.parsing import ItemError, SyncBody, parse_body, parse_scan
+from ravao.checkins.gate.scans import GateOutcome
+from ravao.checkins.gate.screen import (
+    PRESENCE_COOKIE,
+    is_screen_code,
+    presence_cookie_value,
+    presence_is_valid,
+    screen_code_is_fresh,
+    screen_url,
+)
+from ravao.checkins.gate.sync import gate_sync
 from ravao.checkins.selectors import (
     card_mismatches_for_venues,
     inside_count,
@@ -30,18 +44,13 @@ from ravao.checkins.selectors import (
     late_flags_for_venues,
     venue_flags,
 )
-from ravao.checkins.services import (
-    GateLimitExceeded,
-    GateOutcome,
-    checkins_close_venue_day,
-    gate_manual_entry,
-    gate_sync,
-    venue_set_screen_mode,
-)
+from ravao.checkins.visits import checkins_close_venue_day
 from ravao.lib.qr import make_qr
+from ravao.lib.text import mask_name
 from ravao.lib.tokens import public_keys
 from ravao.people.forms import DeclarationForm, GateVisitorForm
 from ravao.people.selectors import person_latest_declaration, person_status
+from ravao.places.services import venue_set_screen_mode
 from ravao.privacy.services import audit_record
 
 
@@ -53,7 +62,7 @@ def _refuse_inactive(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except gate.VenueNotActive as refusal:
+        except VenueNotActive as refusal:
             return render(request, "checkins/gate_inactive.html", {"venue": refusal.venue}, status=404)
 
     return wrapped
@@ -68,7 +77,7 @@ def _inactive_message(venue: Any) -> str:
 @login_required
 @require_GET
 def gate_index(request: HttpRequest) -> HttpResponse:
-    venues = gate.gate_venues(request.user)  # type: ignore[arg-type]
+    venues = access_gate_venues(request.user)  # type: ignore[arg-type]
     if len(venues) == 1:
         return redirect("checkins:gate", venue_id=venues[0].pk)
     return render(request, "checkins/gate_index.html", {"venues": venues})
@@ -78,7 +87,7 @@ def gate_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @_refuse_inactive
 def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue, role = gate.access_gate(request.user, venue_id)
+    venue, role = access_gate(request.user, venue_id)
     vendor = static("vendor/@zxing/browser/umd/zxing-browser.min.js")
     context = {
         "venue": venue,
@@ -95,7 +104,9 @@ def gate_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             # Scans (masked names) are pruned from the device's IndexedDB past the retention (issue 12).
             "retentionDays": settings.RAVAO_RETENTION_DAYS,
             # What the service worker keeps so the gate reopens offline (the page itself is added by gate.js).
-            "offlineUrls": [static("ravao/gate.js"), static("ravao/gate.css"), vendor],
+            "offlineUrls": [
+                static("ravao/gate-mask.js"), static("ravao/gate.js"), static("ravao/gate.css"), vendor
+            ],
         },
     }
     return render(request, "checkins/gate.html", context)
@@ -133,18 +144,17 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
         # JSON, not a redirect to the login page: the gate keeps the scans and asks staff to log in again.
         return _json_error("login", _("Log in again to send the waiting scans."), 401)
     try:
-        venue, role = gate.access_gate(request.user, venue_id)
-    except gate.VenueNotActive as refusal:
+        venue, role = access_gate(request.user, venue_id)
+    except VenueNotActive as refusal:
         return _json_error("not_active", _inactive_message(refusal.venue), 404)
     except Http404:
         return _json_error("not_found", _("This gate does not exist or is not yours."), 404)
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    body = parse_body(request.body)
+    if body == "bad_json":
         return _json_error("bad_json", _("The request is not valid JSON."), 400)
-    scans = body.get("scans") if isinstance(body, dict) else None
-    if not isinstance(scans, list):
+    if not isinstance(body, SyncBody):
         return _json_error("bad_json", _("The request must hold a list of scans."), 400)
+    scans = body.scans
     limit = conf.gate_sync_max_batch()
     if len(scans) > limit:
         return _json_error(
@@ -154,10 +164,10 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
             413,
         )
     areas = {area.pk: area for area in venue.areas.all()}
-    parsed = [gate.parse_scan(item, areas=areas, index=i) for i, item in enumerate(scans)]
-    good = [p for p in parsed if not isinstance(p, gate.ItemError)]
+    parsed = [parse_scan(item, areas=areas, index=i) for i, item in enumerate(scans)]
+    good = [p for p in parsed if not isinstance(p, ItemError)]
     now = timezone.now()
-    budget = gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk)
+    budget = GateBudget(venue_id=venue.pk, staff_id=request.user.pk)
     try:
         outcomes = iter(
             gate_sync(
@@ -191,11 +201,11 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
         return _json_error("server_error", _("The server could not record the scans now; try again."), 503)
     results: list[dict[str, Any]] = []
     for item in parsed:
-        if isinstance(item, gate.ItemError):
-            results.append(gate.item_error_json(item))
+        if isinstance(item, ItemError):
+            results.append(item_error_json(item))
         else:
             outcome: GateOutcome = next(outcomes)
-            results.append(gate.outcome_json(outcome))
+            results.append(outcome_json(outcome))
     return JsonResponse({"results": results, "server_time": now.isoformat(), "inside": inside_count(venue)})
 
 
@@ -203,13 +213,13 @@ def gate_sync_view(request: HttpRequest, venue_id: int) -> JsonResponse:
 @require_GET
 @_refuse_inactive
 def inside_page(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue, role = gate.access_gate(request.user, venue_id)
+    venue, role = access_gate(request.user, venue_id)
     now = timezone.now()
     visits = list(inside_now(venue))
     groups: dict[str, list[dict[str, Any]]] = {}
     for visit in visits:
         groups.setdefault(visit.area.name if visit.area else "", []).append(
-            {"name": gate.mask_name(visit.person.full_name), "since": visit.checked_in_at, "visit": visit}
+            {"name": mask_name(visit.person.full_name), "since": visit.checked_in_at, "visit": visit}
         )
     flags = list(venue_flags(venue, since=now - timedelta(days=1)))
     # Reading who is inside (even masked) is a read of personal data by staff: one event per page view.
@@ -235,7 +245,7 @@ def inside_page(request: HttpRequest, venue_id: int) -> HttpResponse:
 @require_POST
 @_refuse_inactive
 def close_day(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue, role = gate.access_gate(request.user, venue_id)
+    venue, role = access_gate(request.user, venue_id)
     closed = checkins_close_venue_day(venue=venue, now=timezone.now(), staff=request.user, role=role)
     messages.success(
         request,
@@ -249,7 +259,7 @@ def close_day(request: HttpRequest, venue_id: int) -> HttpResponse:
 @_refuse_inactive
 def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
     """A visitor without a smartphone, entered by staff; the declaration is optional (asked aloud)."""
-    venue, role = gate.access_gate(request.user, venue_id)
+    venue, role = access_gate(request.user, venue_id)
     areas = list(venue.areas.all())
     if request.method == "POST":
         form = GateVisitorForm(request.POST, areas=areas)
@@ -258,7 +268,7 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
         valid = form.is_valid() and (not declared or declaration.is_valid())
         # A manual entry is a look-up too (it answers with a masked name and a colour): it counts as a scan.
         refused = (
-            gate.GateBudget(venue_id=venue.pk, staff_id=request.user.pk or 0).take(scans=1, unknown=0)
+            GateBudget(venue_id=venue.pk, staff_id=request.user.pk or 0).take(scans=1, unknown=0)
             if valid
             else None
         )
@@ -282,7 +292,7 @@ def visitor_entry(request: HttpRequest, venue_id: int) -> HttpResponse:
             done = {
                 "venue": venue,
                 "checkin": checkin,
-                "masked_name": gate.mask_name(person.full_name),
+                "masked_name": mask_name(person.full_name),
                 "status": colour,
                 "created": created,
                 # Entered with a relative's phone: a member of that phone's household (issue 9).
@@ -340,11 +350,11 @@ def gate_flags(request: HttpRequest) -> HttpResponse:
 @_refuse_inactive
 def screen_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     """The venue's rotating code, full screen, for a tablet or a TV at the entrance."""
-    venue, role = gate.access_gate(request.user, venue_id)
+    venue, role = access_gate(request.user, venue_id)
     context: dict[str, Any] = {"venue": venue, "role": role, "manager": role == Role.VENUE_MANAGER}
     if venue.screen_mode:
         now = timezone.now()
-        context["svg"] = make_qr(gate.screen_url(venue.qr_code, now=now)).svg_inline(scale=8, border=4)
+        context["svg"] = make_qr(screen_url(venue.qr_code, now=now)).svg_inline(scale=8, border=4)
         context["seconds"] = int(conf.screen_rotation().total_seconds())
         context["code_url"] = reverse("checkins:screen_code", args=[venue.pk])
     return render(request, "checkins/screen.html", context)
@@ -355,8 +365,8 @@ def screen_page(request: HttpRequest, venue_id: int) -> HttpResponse:
 @require_GET
 def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
     try:
-        venue, _role = gate.access_gate(request.user, venue_id)
-    except gate.VenueNotActive as refusal:
+        venue, _role = access_gate(request.user, venue_id)
+    except VenueNotActive as refusal:
         return _json_error("not_active", _inactive_message(refusal.venue), 404)
     if not venue.screen_mode:
         return _json_error("off", _("Screen mode is off for this venue."), 409)
@@ -364,7 +374,7 @@ def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
     rotation = conf.screen_rotation().total_seconds()
     return JsonResponse(
         {
-            "svg": make_qr(gate.screen_url(venue.qr_code, now=now)).svg_inline(scale=8, border=4),
+            "svg": make_qr(screen_url(venue.qr_code, now=now)).svg_inline(scale=8, border=4),
             "next_in": rotation - (now.timestamp() % rotation),
         }
     )
@@ -374,9 +384,7 @@ def screen_code(request: HttpRequest, venue_id: int) -> JsonResponse:
 @require_POST
 @_refuse_inactive
 def screen_mode_set(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue, role = gate.access_gate(request.user, venue_id)
-    if role != Role.VENUE_MANAGER:
-        raise Http404
+    venue = access_gate_manager(request.user, venue_id)
     on = request.POST.get("screen_mode") == "on"
     venue_set_screen_mode(venue=venue, on=on, actor=request.user, request=request)
     return redirect("checkins:screen", venue_id=venue.pk)
@@ -387,12 +395,12 @@ def screen_scan(request: HttpRequest, code: str, rotating: str) -> HttpResponse:
     """What a visitor's phone opens from the screen: a fresh code gives a short-lived proof of presence
     (a signed cookie) and leads to the usual check-in page; an old code (a photo) is refused."""
     now = timezone.now()
-    if not gate.is_screen_code(code) or not gate.screen_code_is_fresh(code, rotating, now=now):
+    if not is_screen_code(code) or not screen_code_is_fresh(code, rotating, now=now):
         return render(request, "checkins/screen_refused.html", {"expired": True}, status=403)
     response = redirect("checkins:scan", code=code)
     response.set_cookie(
-        gate.PRESENCE_COOKIE,
-        gate.presence_cookie_value(code),
+        PRESENCE_COOKIE,
+        presence_cookie_value(code),
         max_age=int(conf.screen_presence().total_seconds()),
         httponly=True,
         samesite="Lax",
@@ -405,6 +413,6 @@ def screen_scan(request: HttpRequest, code: str, rotating: str) -> HttpResponse:
 def scan(request: HttpRequest, code: str) -> HttpResponse:
     """The poster's check-in page, behind the screen-mode guard. Ordinary codes go straight through (no
     query added: the prefix tells a screen-mode code apart)."""
-    if gate.is_screen_code(code) and not gate.presence_is_valid(request, code):
+    if is_screen_code(code) and not presence_is_valid(request, code):
         return render(request, "checkins/screen_refused.html", {"expired": False}, status=403)
     return views.scan(request, code)

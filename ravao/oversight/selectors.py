@@ -38,6 +38,8 @@ from django.utils import timezone
 
 from ravao.accounts.models import Membership, Role
 from ravao.checkins.models import CheckIn
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
+from ravao.lib.text import name_initials
 from ravao.oversight import conf
 from ravao.oversight.models import DailyCommuneStats, Reminder, RollupRun, VenueActivity
 from ravao.places.models import AdminUnit, Venue, VenueKind
@@ -439,7 +441,7 @@ def flagged_checkins(unit: AdminUnit, *, now: datetime) -> QuerySet[CheckIn]:
 
 def masked_name(name: str) -> str:
     """ "Nguyễn Văn An" → "N. V. A.": enough to tell two rows apart, not to identify anybody."""
-    return " ".join(f"{word[0]}." for word in name.split() if word) or "—"
+    return name_initials(name) or "—"
 
 
 # --- The venue page ----------------------------------------------------------------------------------------
@@ -615,3 +617,7 @@ def chart_units(children: list[tuple[AdminUnit, Activity]], *, size: int) -> Cha
     top = ranked[:size]
     bottom = ranked[size:][-size:][::-1]  # the lowest first
     return ChartUnits(top=top, bottom=bottom, left_out=len(children) - len(top) - len(bottom))
+
+
+# issue 13 item 5: the figures of the oversight pages may read from the replica.
+replica_reads_in(globals(), "unit_figures", "venue_figures", "idle_venue_rows")

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from ravao.lib.locks import lock_for_transaction
 from ravao.lib.phone import mask_phone
 from ravao.notifications.models import Notification
 from ravao.notifications.services import notification_queue, notification_send_now
@@ -104,6 +105,11 @@ def verification_send(
     reached or the SMS gateway fails; the earlier codes of this device and phone stop working."""
     phone_hash, client = lookup_hash(phone), client_hash(client_address)
     with transaction.atomic():
+        # Two requests at once (a double tap, a script) must not both pass the limits: whoever asks for the
+        # same phone, from the same device or address, waits for the other's transaction (issue 9 follow-up).
+        lock_for_transaction(
+            f"otp:phone:{phone_hash}", f"otp:client:{client}", f"otp:device:{device.pk}" if device else ""
+        )
         refusal = _send_refusal(phone_hash=phone_hash, device=device, client=client, now=now)
         if refusal is not None:
             _record(

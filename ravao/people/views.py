@@ -17,9 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins import conf as gate_conf
-from ravao.checkins.gate import mask_name
 from ravao.checkins.selectors import household_visits, latest_declarations, person_visits
 from ravao.lib.qr import qr_svg_inline
+from ravao.lib.text import mask_name
 from ravao.lib.tokens import issue_token
 from ravao.people.devices import device_from_request, forget_device_cookie
 from ravao.people.forms import DeclarationForm, HouseholdMemberForm, ProfileForm

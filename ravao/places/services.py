@@ -1,9 +1,12 @@
 """Writes of venues, areas, shifts and poster codes. Each service is one transaction."""
 
+import secrets
 from datetime import datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -11,7 +14,7 @@ from ravao.accounts.models import Membership, Role, User
 from ravao.lib.text import nfc
 from ravao.notifications.models import Notification
 from ravao.notifications.services import notification_queue
-from ravao.places.models import AdminUnit, Area, Shift, Venue, new_qr_code
+from ravao.places.models import CODE_ALPHABET, AdminUnit, Area, Shift, Venue, new_qr_code
 from ravao.privacy.services import audit_record
 
 
@@ -164,6 +167,31 @@ def venue_rotate_code(*, venue: Venue, now: datetime, by: User | None = None) ->
     venue.qr_rotated_at = now
     venue.save(update_fields=["qr_code", "qr_rotated_at"])
     _audit(by, "venue.rotate_code", venue)
+    return venue
+
+
+# Poster codes are lower-case (places.CODE_ALPHABET); an upper-case prefix marks a screen-mode code, so
+# the check-in page knows without a query that it needs a fresh proof of presence (checkins.gate.screen).
+SCREEN_PREFIX = "S"
+
+
+@transaction.atomic
+def venue_set_screen_mode(*, venue: Venue, on: bool, actor: Any, request: HttpRequest | None = None) -> Venue:
+    """Turn screen mode on or off. Either way the poster code changes: printed posters (and photos of
+    them) stop working when the venue moves to a screen, and the screen's code dies when it moves back."""
+    venue.screen_mode = on
+    venue.qr_code = (
+        SCREEN_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(15)) if on else new_qr_code()
+    )
+    venue.qr_rotated_at = timezone.now()
+    venue.save(update_fields=["screen_mode", "qr_code", "qr_rotated_at"])
+    audit_record(
+        actor=actor,
+        action="venue.screen_mode",
+        obj=venue,
+        request=request,
+        details={"on": on, "venue_id": venue.pk},
+    )
     return venue
 
 

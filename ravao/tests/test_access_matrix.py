@@ -24,7 +24,7 @@ from django.utils import timezone
 from ravao.checkins.models import CheckIn
 from ravao.places.models import Area, Shift
 from ravao.test import RavaoTestCase, RavaoTwoLevelTestCase, make_person
-from ravao.tracing.models import Alert, Case, Contact
+from ravao.tracing.models import Alert, Case, Cluster, Contact
 from ravao.tracing.services import case_open, case_send_alerts
 
 PERSONAS = ("anonymous", "visitor", "alice", "bob", "sam", "carol", "cuong", "hana", "dan")
@@ -52,6 +52,18 @@ NONE: Kwargs = lambda t: {}  # noqa: E731
 VENUE_A: Kwargs = lambda t: {"venue_id": t.venue_a.pk}  # noqa: E731
 AREA_A: Kwargs = lambda t: {"area_id": t.area_a.pk}  # noqa: E731
 CASE: Kwargs = lambda t: {"case_id": t.case.pk}  # noqa: E731
+
+
+TEAM_MANAGER = "302 302 403 403 403 403 403 200 200"
+TEAM_MANAGER_POST = "302 302 403 403 403 403 403 405 405"
+
+
+def _team(t: "AccessMatrixTests") -> dict[str, Any]:
+    """The health team of venue A's commune (issue 11)."""
+    from ravao.tracing.models import Team
+
+    team, _ = Team.objects.get_or_create(unit=t.units["ha_bang"], defaults={"name": "Trạm Y tế xã Hạ Bằng"})
+    return {"team_id": team.pk}
 
 
 def _member(t: "AccessMatrixTests") -> uuid.UUID:
@@ -167,6 +179,7 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:case_window": (TRACER_POST, CASE),
     "tracing:case_trace": (TRACER_POST, CASE),
     "tracing:case_f2": (TRACER_POST, CASE),
+    "tracing:case_contacts_bulk": (TRACER_POST, CASE),
     "tracing:case_alerts": (TRACER_POST, CASE),
     "tracing:case_close": (TRACER_POST, CASE),
     "tracing:case_graph": (TRACER, CASE),
@@ -187,6 +200,29 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:request_decide": ("302 302 403 403 403 403 403 405 405", lambda t: {"request_id": 1}),
     "tracing:alerts": (LOGIN_ONLY, NONE),
     "tracing:alert_read": (POST_ONLY_LOGIN, lambda t: {"alert_id": t.alert.pk}),
+    "tracing:clusters": (TRACER, NONE),
+    "tracing:cluster": (TRACER, lambda t: {"cluster_id": t.cluster.pk}),
+    "tracing:cluster_decide": (TRACER_POST, lambda t: {"cluster_id": t.cluster.pk}),
+    "tracing:outbreak": (TRACER, NONE),
+    "tracing:outbreak_graph": (TRACER, NONE),
+    # Issue 11: lab lists (a list is seen only by its uploader: none here) and bulk messages.
+    "tracing:lab_upload": (TRACER, NONE),
+    "tracing:lab_import": (TRACER.replace("200", "404"), lambda t: {"import_id": 999999}),
+    "tracing:lab_template": (TRACER, lambda t: {"fmt": "csv"}),
+    "tracing:contacts_message": (TRACER, CASE),
+    "tracing:case_messages": (TRACER, CASE),
+    # Teams and daily follow-up (issue 11): work lists for health officers; teams are staffed by health
+    # officers and administrators (who never see contacts).
+    "tracing:my_calls": (TRACER, NONE),
+    "tracing:visit_record": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
+    "tracing:followup_dashboard": (TRACER, NONE),
+    "tracing:teams": (TEAM_MANAGER, NONE),
+    "tracing:team_create": (TEAM_MANAGER_POST, NONE),
+    "tracing:team": (TEAM_MANAGER, _team),
+    "tracing:team_member_add": (TEAM_MANAGER_POST, _team),
+    "tracing:team_member_remove": (TEAM_MANAGER_POST, _team),
+    "tracing:team_member_lead": (TEAM_MANAGER_POST, _team),
+    "tracing:team_assign": (TRACER_POST, _team),
     # Oversight (J7): numbers for communes and the district; a venue's own page for its staff.
     "oversight:index": ("302 302 302 302 302 302 302 404 302", NONE),
     "oversight:unit": (COMMUNE_A, lambda t: {"unit_id": t.units["ha_bang"].pk}),
@@ -242,6 +278,7 @@ class AccessMatrixTests(RavaoTestCase):
     case: Case
     contact: Contact
     alert: Alert
+    cluster: Cluster
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -273,6 +310,14 @@ class AccessMatrixTests(RavaoTestCase):
         cls.contact = Contact.objects.get(case=cls.case, person=cls.visitor)
         case_send_alerts(case=cls.case, acting_user=cls.hana)
         cls.alert = Alert.objects.get(case=cls.case, venue=cls.venue_a)
+        # A cluster holding the case (issue 11): one case is enough for the access rows.
+        cls.cluster = Cluster.objects.create(
+            unit=cls.units["ha_bang"],
+            venue=cls.venue_a,
+            first_seen=cls.case.window_start,
+            last_seen=cls.case.window_end,
+        )
+        cls.cluster.cases.add(cls.case)
 
     def client_for(self, persona: str) -> Client:
         if persona == "visitor":

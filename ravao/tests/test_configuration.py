@@ -23,6 +23,8 @@ FREE_TEXT = {
     "RAVAO_SECRET_KEY": "any string is a key (its absence without debug is refused by ravao.E001)",
     "RAVAO_ALLOWED_HOSTS": "host names or Django host patterns; Django accepts any string",
     "RAVAO_FROM_EMAIL": "an e-mail sender, possibly 'Name <address>'",
+    "RAVAO_EMAIL_USER": "a login at the mail server",
+    "RAVAO_EMAIL_PASSWORD": "a secret issued by the mail provider",
     "RAVAO_OTP_ISSUER": "a label shown in authenticator apps",
     "RAVAO_SENTRY_ENVIRONMENT": "a label shown by the error tracker",
     "RAVAO_STATIC_ROOT": "a directory path (created by collectstatic)",
@@ -34,7 +36,8 @@ FREE_TEXT = {
 
 def documented() -> set[str]:
     names: set[str] = set()
-    for match in re.finditer(r"^\| `((?:RAVAO_|DATABASE_URL)[A-Z0-9_<>]*)` \|", DOCS.read_text(), re.M):
+    pattern = r"^\| `((?:RAVAO_|DATABASE_URL|DATABASE_REPLICA_URL)[A-Z0-9_<>]*)` \|"
+    for match in re.finditer(pattern, DOCS.read_text(), re.M):
         name = match.group(1)
         if name.endswith("<KIND>"):
             names.update(
@@ -55,7 +58,7 @@ def read_by_the_code() -> set[str]:
         names.update(re.findall(r"[\"'](RAVAO_[A-Z0-9_]+)[\"']", text))
         for prefix in re.findall(r"f\"(RAVAO_[A-Z0-9_]+_)\{", text):
             names.update(f"{prefix}{kind.upper()}" for kind in settings.RAVAO_TYPICAL_STAY_MINUTES)
-    names.add("DATABASE_URL")
+    names.update({"DATABASE_URL", "DATABASE_REPLICA_URL"})
     return names
 
 
@@ -99,3 +102,28 @@ class GarbageStopsStartUpTests(SimpleTestCase):
             with self.subTest(name):
                 self.assertNotEqual(result.returncode, 0, f"{name}={GARBAGE} was accepted")
                 self.assertIn(name, result.stdout + result.stderr)
+
+
+class EmailServerTests(SimpleTestCase):
+    def test_the_smtp_server_is_configured_from_the_environment(self) -> None:
+        """The SMTP backend used to reach only localhost:25 with no login or TLS: a provider's relay could
+        not be used (issue 10 follow-up)."""
+        probe = (
+            "from django.conf import settings as s;"
+            "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER,"
+            " s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.EMAIL_TIMEOUT)"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RAVAO_")}
+        env.update(
+            RAVAO_DEBUG="1",
+            RAVAO_EMAIL_HOST="smtp.example.vn",
+            RAVAO_EMAIL_PORT="587",
+            RAVAO_EMAIL_USER="ravao",
+            RAVAO_EMAIL_TLS="starttls",
+            DJANGO_SETTINGS_MODULE="ravao.settings",
+        )
+        found = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", f"import django;django.setup();{probe}"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        self.assertEqual(found.stdout.split(), ["smtp.example.vn", "587", "ravao", "True", "False", "10"])

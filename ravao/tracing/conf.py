@@ -102,3 +102,12 @@ DHIS2_DE_TEMPERATURE = _dhis2_uid("RAVAO_DHIS2_DE_TEMPERATURE")
 # without an entry takes the entry of the nearest unit above it).
 DHIS2_ORG_UNIT_SCHEME = env_choice("RAVAO_DHIS2_ORG_UNIT_SCHEME", "CODE", ("CODE", "UID"), upper=True)
 DHIS2_ORG_UNITS = _dhis2_org_units("RAVAO_DHIS2_ORG_UNITS")
+# Lab lists of positive results (issue 11): the largest file and the most rows one upload may hold (each
+# row opens a case and traces it, all in one request and one transaction: docs/benchmarks.md).
+LAB_IMPORT_MAX_BYTES = env_int("RAVAO_LAB_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+LAB_IMPORT_MAX_ROWS = env_int("RAVAO_LAB_IMPORT_MAX_ROWS", 150, minimum=1)
+# Bulk messages to contacts: the most recipients one "send" may have.
+MESSAGE_MAX_RECIPIENTS = env_int("RAVAO_MESSAGE_MAX_RECIPIENTS", 1000, minimum=1)
+# After this many consecutive days of the period without reaching a contact, `ravao followup_update` marks
+# them lost to follow-up (SORMAS "lost to follow-up", Go.Data's "not seen for N days").
+FOLLOWUP_LOST_AFTER_DAYS = env_int("RAVAO_FOLLOWUP_LOST_AFTER_DAYS", 3, minimum=1)

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ravao.privacy.fields import EncryptedTextField
+from ravao.privacy.fields import EncryptedJSONField, EncryptedTextField
 
 
 class Case(models.Model):
@@ -309,3 +309,91 @@ class Cluster(models.Model):
 
     def __str__(self) -> str:
         return f"cluster #{self.pk} ({self.status})"
+
+
+class LabImport(models.Model):
+    """A list of positive lab results (CSV or XLSX) uploaded by an officer (issue 11, item 7): read and
+    matched to persons at the preview, then opened as cases in one action.
+
+    The parsed rows (names, phones, ID numbers, the candidates of ambiguous rows) are personal data: one
+    encrypted JSON value, kept until `ravao purge` removes the import (a preview nobody confirmed after a
+    day, any import after RAVAO_RETENTION_DAYS). The file's hash stays in clear so the same file uploaded
+    again is recognised."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        IMPORTED = "imported", _("Cases opened")
+
+    sha256 = models.CharField(max_length=64, db_index=True)
+    filename = models.CharField(max_length=200)
+    # The health office the cases are opened under (one of the uploader's units).
+    unit = models.ForeignKey("places.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    # [{line, values, outcome, reason, person, candidates, ...}] for every row, then their results.
+    rows = EncryptedJSONField(blank=True)
+    read = models.PositiveIntegerField(default=0)
+    # After the import: cases opened, requests filed, rows skipped (already opened, not picked, bad).
+    opened = models.PositiveIntegerField(default=0)
+    requested = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["uploaded_at"], name="lab_import_uploaded")]
+
+    def __str__(self) -> str:
+        return f"lab list {self.filename} ({self.status})"
+
+
+class MessageBatch(models.Model):
+    """One "send" of the bulk message form (issue 11, item 8): which template, to which contacts of a case.
+    Its `token` comes from the form, so a retried request (a double click, a reload) finds the batch
+    instead of queueing the messages twice."""
+
+    class Template(models.TextChoices):
+        QUARANTINE = "quarantine", _("Quarantine instructions")
+        APPOINTMENT = "appointment", _("Test appointment")
+        FREE = "free", _("Free text")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="message_batches")
+    token = models.CharField(max_length=64, unique=True)
+    template = models.CharField(max_length=12, choices=Template.choices)
+    channels = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"messages {self.template} case {self.case_id}"
+
+
+class ContactMessage(models.Model):
+    """One message (one channel) to one contact of a batch, with the notification that carries it (its
+    delivery status and attempts). The notification is purged after RAVAO_RETENTION_DAYS; this row stays
+    with the case (without text or address) and is deleted with it."""
+
+    batch = models.ForeignKey(MessageBatch, on_delete=models.CASCADE, related_name="messages")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=8)
+    language = models.CharField(max_length=8)
+    notification = models.ForeignKey(
+        "notifications.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-batch__created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "contact", "channel"], name="contact_message_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to contact {self.contact_id}"

@@ -9,12 +9,22 @@ from django.db.models import QuerySet
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
 from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
+from ravao.lib.text import name_initials
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.places.models import Area, Venue
-from ravao.tracing.engine import TIER_RANK, Exposure, IndexCase, TraceResult, Visit, best_by_person, trace
+from ravao.tracing.engine import (
+    TIER_RANK,
+    Exposure,
+    IndexCase,
+    TraceResult,
+    Visit,
+    best_by_person,
+    visits_in_window,
+)
 from ravao.tracing.explain import reason
 from ravao.tracing.models import Alert, Case, Contact
 
@@ -38,8 +48,9 @@ def search_persons(query: str) -> list[Person]:
 
 
 def masked_name(name: str) -> str:
-    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone."""
-    return " ".join(f"{word[0]}." for word in name.split() if word) or "?"
+    """ "Nguyễn Văn An" → "N. V. A.": enough to tell two results apart, not to identify anyone (the one
+    rule of `ravao.lib.text`, issue 12)."""
+    return name_initials(name) or "?"
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,11 @@ class TimelineVisit:
 
 
 def case_timeline(case: Case) -> list[TimelineVisit]:
-    """The case's visits in the window, oldest first, with the estimated ends marked."""
-    visits: list[Visit] = trace(
-        [IndexCase(case.pk, case.person_id, case.window_start, case.window_end)]
-    ).visits.get(case.pk, [])
+    """The case's visits in the window, oldest first, with the estimated ends marked: the case person's own
+    check-ins, never a co-presence search (the page does not re-run `trace()`, issue 13 item 3)."""
+    visits: list[Visit] = visits_in_window(
+        IndexCase(case.pk, case.person_id, case.window_start, case.window_end)
+    )
     venues = Venue.objects.in_bulk({v.venue_id for v in visits})
     areas = Area.objects.in_bulk({v.area_id for v in visits if v.area_id})
     return [
@@ -114,31 +126,11 @@ def grouped_contacts(contacts: list[Contact]) -> list[ContactGroup]:
 
 
 def graph_data(case: Case) -> dict[str, Any]:
-    """F0 → F1 → F2 as nodes and edges for the contact graph; labels are initials, never full names."""
-    nodes = [{"id": f"p{case.person_id}", "label": _initials(case.person.full_name), "kind": "f0"}]
-    edges = []
-    seen = {case.person_id}
-    contacts = [c for c in case_contacts(case) if c.decision != Contact.Decision.DISMISSED]
-    f1_person = {c.pk: c.person_id for c in contacts if c.generation == 1}
-    for c in contacts:
-        if c.person_id not in seen:
-            seen.add(c.person_id)
-            nodes.append(
-                {"id": f"p{c.person_id}", "label": _initials(c.person.full_name), "kind": f"f{c.generation}"}
-            )
-        parent = case.person_id if c.generation == 1 else f1_person.get(c.via_id or 0)
-        if parent is not None:
-            edges.append(
-                {
-                    "id": f"c{c.pk}",
-                    "source": f"p{parent}",
-                    "target": f"p{c.person_id}",
-                    "tier": c.tier,
-                    "label": f"{c.overlap_minutes}′",
-                    "confirmed": c.decision == Contact.Decision.CONFIRMED,
-                }
-            )
-    return {"nodes": nodes, "edges": edges}
+    """F0 → F1 → F2 of one case for the contact graph, laid out by generation (see
+    `ravao.tracing.clusters.chains_graph`); labels are initials, never full names."""
+    from ravao.tracing.clusters import chains_graph
+
+    return chains_graph(Case.objects.filter(pk=case.pk))
 
 
 def _initials(name: str) -> str:
@@ -250,3 +242,6 @@ def ranked_contacts(
         out.append(RankedContact(person_id, generation, via_person, e, venues[e.visit.venue_id], area, text))
     out.sort(key=lambda c: c.exposure.rank_key(), reverse=True)
     return out
+
+
+replica_reads_in(globals(), "search_persons")  # issue 13 item 5: the search may read from the replica

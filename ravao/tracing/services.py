@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import user_roles
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import estimate_end
+from ravao.checkins.visits import estimate_end
 from ravao.notifications.models import Notification
 from ravao.notifications.services import notification_queue
 from ravao.people.models import Person
@@ -26,7 +26,9 @@ from ravao.places.models import AdminUnit, Area, Venue
 from ravao.privacy.services import audit_record, audit_record_daily
 from ravao.tracing import conf
 from ravao.tracing.access import ROLE, units_of_person
+from ravao.tracing.clusters import clusters_propose
 from ravao.tracing.engine import Exposure, IndexCase, best_by_person, trace
+from ravao.tracing.followup import followup_clear, followup_open
 from ravao.tracing.models import Alert, Case, CaseRequest, Contact
 from ravao.tracing.windows import proposed_window
 
@@ -145,7 +147,10 @@ def _refresh_person_status(person: Person) -> None:
         Contact.objects.filter(
             person=person, decision=Contact.Decision.CONFIRMED, case__status=Case.Status.OPEN
         )
-        .exclude(followup__in=[Contact.FollowUp.NEGATIVE, Contact.FollowUp.POSITIVE])
+        # Issue 11: a contact whose follow-up period was completed is no longer yellow.
+        .exclude(
+            followup__in=[Contact.FollowUp.NEGATIVE, Contact.FollowUp.POSITIVE, Contact.FollowUp.COMPLETED]
+        )
         .exists()
     ):
         status = "contact"
@@ -230,6 +235,7 @@ def case_trace(
     counts = _upsert_contacts(case, 1, found)
     case.traced_at = now or timezone.now()
     case.save(update_fields=["traced_at"])
+    clusters_propose(case=case, acting_user=acting_user)  # clusters (issue 11): co-present cases proposed
     _audit(acting_user, "case.trace", case, request=request, details={"f1": len(found)})
     return counts
 
@@ -269,6 +275,12 @@ def contact_decide(
     was_confirmed = contact.decision == Contact.Decision.CONFIRMED
     contact.decision = decision
     contact.save(update_fields=["decision", "updated_at"])
+    # Issue 11 (ravao.tracing.followup): confirming opens the daily follow-up period and picks the team;
+    # dismissing ends the period.
+    if decision == Contact.Decision.CONFIRMED and not was_confirmed:
+        followup_open(contact=contact)
+    elif decision == Contact.Decision.DISMISSED:
+        followup_clear(contact=contact)
     _refresh_person_status(contact.person)
     _audit(
         acting_user,
@@ -328,10 +340,14 @@ def contact_set_followup(
     contact.followup = followup
     if followup == Contact.FollowUp.QUARANTINED and contact.quarantined_at is None:
         contact.quarantined_at = now
+    opens_period = contact.decision != Contact.Decision.CONFIRMED or contact.followup_start is None
     if contact.decision == Contact.Decision.CANDIDATE:
         # Following a person up is confirming them as a contact.
         contact.decision = Contact.Decision.CONFIRMED
     contact.save(update_fields=["followup", "quarantined_at", "decision", "updated_at"])
+    # Issue 11: a contact confirmed this way gets its follow-up period and team too.
+    if opens_period and contact.decision == Contact.Decision.CONFIRMED:
+        followup_open(contact=contact, now=now)
     _audit(
         acting_user,
         "contact.followup",

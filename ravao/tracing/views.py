@@ -62,7 +62,6 @@ from ravao.tracing.services import (
     case_trace,
     contact_decide,
     contact_set_followup,
-    contacts_audit_shown,
 )
 from ravao.tracing.windows import proposed_window
 
@@ -313,29 +312,28 @@ def case_request_decision(request: HttpRequest, request_id: int) -> HttpResponse
 @tracer_required
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = access_case(_user(request), case_id)
-    contacts = selectors.case_contacts(case)
-    f1 = [c for c in contacts if c.generation == 1]
-    f2 = [c for c in contacts if c.generation == 2]
-    _audit(request, "case.view", case=case, person_id=case.person_id, details={"contacts": len(contacts)})
-    # Every contact on the page is a person whose data the officer sees: one row each, per case and day.
-    contacts_audit_shown(
+    """The case: window, timeline (the case's own check-ins, never a re-trace), and one page of its
+    contacts, filtered and ranked by the database (issue 11 item 1, issue 13 item 3): the number of
+    queries does not grow with the number of contacts, and only the rows shown are explained and audited."""
+    # Imported here: views_triage builds on this module's decorators.
+    from ravao.tracing.views_triage import contact_list
+
+    user = _user(request)
+    case = access_case(user, case_id)
+    listing = contact_list(request, case, user=user)
+    counts = listing["counts"]
+    _audit(
+        request,
+        "case.view",
         case=case,
-        contacts=contacts,
-        action="tracing.contact_view",
-        acting_user=_user(request),
-        request=request,
+        person_id=case.person_id,
+        details={"contacts": counts.f1 + counts.f2, "shown": len(listing["rows"])},
     )
     local = timezone.localtime
     context = {
-        "case": case,
+        **listing,
         "timeline": selectors.case_timeline(case),
-        "groups": selectors.grouped_contacts(f1),
-        "f1_count": len(f1),
-        "f1_confirmed": sum(1 for c in f1 if c.decision == Contact.Decision.CONFIRMED),
-        "f2": f2,
         "window_form": WindowForm(initial={"start": local(case.window_start), "end": local(case.window_end)}),
-        "followups": Contact.FollowUp.choices,
         "alerts": _with_deliveries(list(case.alerts.select_related("venue"))),
     }
     return render(request, "tracing/case_detail.html", context)
@@ -379,7 +377,7 @@ def case_retrace(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _open_case(request, case_id)
     counts = case_trace(case=case, acting_user=_user(request), request=request)
     messages.success(request, _("Traced again: %(created)d new, %(removed)d removed.") % counts)
-    return _back(case, "f1")
+    return _back(case, "contacts")
 
 
 @tracer_required

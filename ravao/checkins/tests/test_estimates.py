@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django.core.management import call_command
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import checkins_close_stale, estimate_end
+from ravao.checkins.visits import checkins_close_stale, estimate_end
 from ravao.places.models import Shift
 from ravao.test import RavaoTestCase
 

@@ -15,11 +15,12 @@ from django.test import Client, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from ravao.checkins import services
+from ravao.checkins import visits
+from ravao.checkins.gate.manual import gate_manual_entry
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import checkin_create, gate_manual_entry
 from ravao.checkins.tests.test_gate import VISITOR
 from ravao.checkins.tests.test_scan import FIRST_VISIT
+from ravao.checkins.visits import checkin_create
 from ravao.people.devices import COOKIE_NAME
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.people.services import Answers, Profile
@@ -170,7 +171,7 @@ class SimultaneousCheckInTests(TransactionTestCase):
             for i in range(2)
         ]
         person = make_person()
-        original = services._close_open_visits
+        original = visits._close_open_visits
 
         def slow_close(**kwargs: Any) -> None:
             # Widen the window between reading the open visits and inserting the new one.
@@ -200,7 +201,7 @@ class SimultaneousCheckInTests(TransactionTestCase):
             finally:
                 connections.close_all()
 
-        with mock.patch.object(services, "_close_open_visits", slow_close):
+        with mock.patch.object(visits, "_close_open_visits", slow_close):
             threads = [
                 threading.Thread(target=worker, args=(venues[0], 0.0)),
                 threading.Thread(target=worker, args=(venues[1], 0.012)),

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ravao.checkins.gate import mask_name
 from ravao.checkins.models import CheckIn, CheckInFlag, GateScan
+from ravao.lib.text import mask_name
 from ravao.lib.tokens import issue_token
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id

@@ -14,8 +14,9 @@ from django.db import OperationalError, connections
 from django.test import TransactionTestCase
 from django.utils import timezone
 
+from ravao.checkins.gate.scans import GateScanInput
+from ravao.checkins.gate.sync import gate_sync
 from ravao.checkins.models import CheckIn, GateScan
-from ravao.checkins.services import GateScanInput, gate_sync
 from ravao.lib.tokens import issue_token
 from ravao.places.models import Venue
 from ravao.privacy.models import AuditEvent

@@ -78,7 +78,7 @@ class GateOutageTests(GateTestCase):
     def test_the_venue_cannot_be_read(self) -> None:
         client = Client(raise_request_exception=False)
         client.force_login(self.sam)
-        with mock.patch("ravao.checkins.gate.access_venue", side_effect=OperationalError("down")):
+        with mock.patch("ravao.checkins.gate.access.access_venue", side_effect=OperationalError("down")):
             self.assert_503(self.post(client))
 
     def test_the_session_cannot_be_read(self) -> None:

@@ -8,11 +8,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from ravao.checkins import gate
+from ravao.checkins.gate import screen
 from ravao.checkins.models import CheckIn, CheckInFlag
+from ravao.checkins.plausibility import checkins_flag_implausible
 from ravao.checkins.selectors import flags_for_venues
-from ravao.checkins.services import checkins_flag_implausible, venue_set_screen_mode
 from ravao.places.models import Venue
+from ravao.places.services import venue_set_screen_mode
 from ravao.privacy.models import AuditEvent
 from ravao.test import RavaoTestCase
 
@@ -31,7 +32,7 @@ class ScreenModeTests(RavaoTestCase):
         old_code = self.venue_a.qr_code
         venue = self.turn_on()
         self.assertTrue(venue.screen_mode)
-        self.assertTrue(gate.is_screen_code(venue.qr_code))
+        self.assertTrue(screen.is_screen_code(venue.qr_code))
         self.assertEqual(self.client.get(reverse("checkins:scan", args=[old_code])).status_code, 404)
         # The new code without a fresh scan of the screen: refused.
         response = self.device_client().get(reverse("checkins:scan", args=[venue.qr_code]))
@@ -45,7 +46,7 @@ class ScreenModeTests(RavaoTestCase):
         code = self.client.get(reverse("checkins:screen_code", args=[venue.pk])).json()
         self.assertIn("<svg", code["svg"])
         visitor = self.device_client()
-        rotating = gate.screen_rotating_code(venue.qr_code, now=timezone.now())
+        rotating = screen.screen_rotating_code(venue.qr_code, now=timezone.now())
         response = visitor.get(reverse("checkins:screen_scan", args=[venue.qr_code, rotating]))
         self.assertRedirects(
             response, reverse("checkins:scan", args=[venue.qr_code]), fetch_redirect_response=False
@@ -59,7 +60,7 @@ class ScreenModeTests(RavaoTestCase):
 
     def test_an_old_code_is_refused(self) -> None:
         venue = self.turn_on()
-        old = gate.screen_rotating_code(venue.qr_code, now=timezone.now() - timedelta(seconds=65))
+        old = screen.screen_rotating_code(venue.qr_code, now=timezone.now() - timedelta(seconds=65))
         response = self.device_client().get(reverse("checkins:screen_scan", args=[venue.qr_code, old]))
         self.assertEqual(response.status_code, 403)
         self.assertFalse(CheckIn.objects.exists())
@@ -71,8 +72,8 @@ class ScreenModeTests(RavaoTestCase):
 
     def test_the_code_a_moment_before_rotation_still_works(self) -> None:
         venue = self.turn_on()
-        just_before = gate.screen_rotating_code(venue.qr_code, now=timezone.now() - timedelta(seconds=30))
-        self.assertTrue(gate.screen_code_is_fresh(venue.qr_code, just_before, now=timezone.now()))
+        just_before = screen.screen_rotating_code(venue.qr_code, now=timezone.now() - timedelta(seconds=30))
+        self.assertTrue(screen.screen_code_is_fresh(venue.qr_code, just_before, now=timezone.now()))
 
     def test_turning_it_off_gives_a_new_paper_code(self) -> None:
         venue = self.turn_on()
@@ -80,7 +81,7 @@ class ScreenModeTests(RavaoTestCase):
         self.client.post(reverse("checkins:screen_mode", args=[venue.pk]), {"screen_mode": "off"})
         venue.refresh_from_db()
         self.assertFalse(venue.screen_mode)
-        self.assertFalse(gate.is_screen_code(venue.qr_code))
+        self.assertFalse(screen.is_screen_code(venue.qr_code))
         self.assertNotEqual(venue.qr_code, screen_code)
         self.assertEqual(self.client.get(reverse("checkins:screen_code", args=[venue.pk])).status_code, 409)
 

@@ -244,7 +244,7 @@ class ScanTimeTests(GateTestCase):
         self.assertFalse(CheckInFlag.objects.exists())
 
     def test_one_scan_at_a_time_flags_late_scans_too(self) -> None:
-        from ravao.checkins.services import GateScanInput, gate_scan_record
+        from ravao.checkins.gate.scans import GateScanInput, gate_scan_record
 
         now = timezone.now()
         outcome = gate_scan_record(
@@ -308,7 +308,7 @@ class CardIdentityTests(GateTestCase):
         self.assertFalse(CardMismatch.objects.exists())
 
     def test_one_scan_at_a_time_refuses_a_mismatch_too(self) -> None:
-        from ravao.checkins.services import GateScanInput, gate_scan_record
+        from ravao.checkins.gate.scans import GateScanInput, gate_scan_record
 
         card = CARD.replace("Nguyễn Văn An", "Lê Văn Kẻ Gian")
         outcome = gate_scan_record(

@@ -126,7 +126,7 @@ class HouseholdCheckInTests(RavaoTestCase):
 
     def test_a_household_tap_is_one_tap_for_the_burst_flag(self) -> None:
         from ravao.checkins.models import CheckInFlag
-        from ravao.checkins.services import checkins_flag_implausible
+        from ravao.checkins.plausibility import checkins_flag_implausible
 
         more = [add_member(self.visitor, f"Nguyễn Văn Cháu {n}") for n in ("Một", "Hai", "Ba", "Bốn")]
         members = [self.child, self.grandma, *more]

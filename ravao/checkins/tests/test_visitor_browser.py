@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from ravao.browsertest import PHONE, SCREENS, TIMEOUT_MS, ChromiumTestCase
-from ravao.checkins.services import checkin_self_scan
+from ravao.checkins.visits import checkin_self_scan
 from ravao.people.devices import COOKIE_NAME
 from ravao.people.selectors import person_latest_declaration
 from ravao.people.services import device_register

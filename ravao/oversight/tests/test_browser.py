@@ -9,13 +9,13 @@ from typing import Any
 from django.utils import timezone
 
 from ravao.browsertest import DESKTOP, PHONE, SCREENS, TIMEOUT_MS, ChromiumTestCase
-from ravao.checkins.demo import DEMO_PASSWORD, DemoOptions, demo_build
+from ravao.demo import DEMO_PASSWORD, DemoOptions, demo_build
 from ravao.oversight.models import Reminder
 from ravao.oversight.selectors import last_days
 from ravao.oversight.services import stats_rollup
 from ravao.places.models import AdminUnit
 
-COMMUNE_OFFICIAL = "0900000003"  # Lê Văn Bình, Xã Hạ Bằng (ravao.checkins.demo.DEMO_LOGINS)
+COMMUNE_OFFICIAL = "0900000003"  # Lê Văn Bình, Xã Hạ Bằng (ravao.demo.DEMO_LOGINS)
 
 
 class OversightInChromium(ChromiumTestCase):

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ravao.browsertest import DESKTOP, SCREENS, TIMEOUT_MS, ChromiumTestCase
-from ravao.checkins.demo import DEMO_PASSWORD, DemoOptions, demo_build, demo_top
+from ravao.demo import DEMO_PASSWORD, DemoOptions, demo_build, demo_top
 from ravao.places.models import AdminUnit, Venue
 
-PROVINCE_ADMIN = "0900000001"  # Nguyễn Văn Hùng, Thành phố Hà Nội (ravao.checkins.demo.DEMO_LOGINS_2025)
+PROVINCE_ADMIN = "0900000001"  # Nguyễn Văn Hùng, Thành phố Hà Nội (ravao.demo.DEMO_LOGINS_2025)
 WARD_OFFICIAL = "0900000003"  # Lê Văn Bình, Xã Hạ Bằng
 
 

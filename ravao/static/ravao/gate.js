@@ -194,10 +194,9 @@
       return { ok: true };
     }, function () { return null; });
   }
-  function maskName(name) {
-    var w = name.normalize("NFC").trim().split(/\s+/);
-    return w.length < 2 ? (w[0] || "").slice(0, 1) + "." : [w[0]].concat(w.slice(1).map(function (x) { return x[0].toUpperCase() + "."; })).join(" ");
-  }
+  // gate-mask.js: the rule Python's ravao.lib.text.mask_name follows. Should it be missing (a partial offline
+  // cache), a card's preview shows no name rather than breaking the scan; the server's answer names it.
+  var maskName = window.ravaoMaskName || function () { return ""; };
   function cardPreview(text) {
     var f = text.split("|").map(function (x) { return x.trim(); });
     var six = f.length === 6 || (f.length === 7 && /^(nam|nữ|nu)$/i.test(f[3]) && f[6] === "");

@@ -125,7 +125,7 @@ class TracingInChromium(ChromiumTestCase):
         page.wait_for_url("**/tracing/cases/*/")
 
         # Ranked and explained, grouped by venue/area; the other line is not a contact.
-        rows = page.locator("#f1 tr.contact")
+        rows = page.locator("#contacts tr.contact")
         self.assertEqual(rows.count(), 3)
         self.assertIn("Trần Thị Bình", rows.nth(0).inner_text())
         self.assertIn("Same production line, 7 h overlap", rows.nth(0).locator(".reason").inner_text())
@@ -135,7 +135,7 @@ class TracingInChromium(ChromiumTestCase):
             "checked in 50 min after the case left, no overlap", rows.nth(2).locator(".reason").inner_text()
         )
         self.assertNotIn("Lê Văn Cường", page.locator("main").inner_text())
-        groups = page.locator("#f1 h3.group").all_inner_texts()
+        groups = page.locator("#contacts h3.group").all_inner_texts()
         self.assertEqual(groups, ["Công ty May Hạ Bằng · Dây chuyền 1", "Chợ Liên Quan"])
         page.wait_for_selector("#contact-graph[data-ready='4']")
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import django as hypothesis_django
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.services import estimate_end
+from ravao.checkins.visits import estimate_end
 from ravao.people.models import Person
 from ravao.places.models import Area, Shift, Venue
 from ravao.test import RavaoTestCase, make_person

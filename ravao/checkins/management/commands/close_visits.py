@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from ravao.checkins.services import checkins_close_stale
+from ravao.checkins.visits import checkins_close_stale
 
 
 class Command(BaseCommand):

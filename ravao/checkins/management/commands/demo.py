@@ -9,8 +9,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ravao.accounts.models import Membership
 from ravao.accounts.selectors import office_name, role_label
-from ravao.checkins.demo import DemoConflict, DemoOptions, DemoSummary, demo_build
+from ravao.demo import (
+    DEMO_PASSWORD,
+    DemoConflict,
+    DemoOptions,
+    DemoSummary,
+    demo_build,
+    demo_communes,
+    demo_top,
+)
 from ravao.places.units import Scheme
+from ravao.tracing.followup import DEMO_FIELD_WORKERS, demo_teams
 
 
 class Command(BaseCommand):
@@ -57,7 +66,12 @@ class Command(BaseCommand):
             )
         except DemoConflict as error:
             raise CommandError(str(error)) from error
+        # Health teams and field workers for the follow-up work lists (issue 11; idempotent).
+        demo_teams(top=demo_top(scheme), communes=list(demo_communes(scheme)), password=DEMO_PASSWORD)
         self._print_summary(summary)
+        self.stdout.write("Field workers (daily follow-up, /tracing/calls/):")
+        for login, full_name in DEMO_FIELD_WORKERS:
+            self.stdout.write(f"  {login}  {full_name}")
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         width = 30

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from ravao.checkins.services import checkins_flag_implausible
+from ravao.checkins.plausibility import checkins_flag_implausible
 
 
 class Command(BaseCommand):

@@ -11,7 +11,8 @@ from django.test import RequestFactory, TestCase
 from django.utils import timezone
 
 from ravao.accounts.models import Membership, Role, User
-from ravao.checkins.demo import (
+from ravao.checkins.models import CheckIn
+from ravao.demo import (
     DEMO_LOGINS,
     DEMO_LOGINS_2025,
     DEMO_PASSWORD,
@@ -27,7 +28,6 @@ from ravao.checkins.demo import (
     demo_district,
     demo_top,
 )
-from ravao.checkins.models import CheckIn
 from ravao.lib.cccd import parse_cccd
 from ravao.people.models import Device, HealthDeclaration, Person
 from ravao.places.models import Venue, VenueKind
