@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
@@ -125,56 +123,6 @@ def grouped_contacts(contacts: list[Contact]) -> list[ContactGroup]:
             groups[key] = ContactGroup(contact.venue, contact.area if contact.same_area else None, [])
         groups[key].contacts.append(contact)
     return list(groups.values())
-
-
-EXPORT_HEADERS = [
-    "generation",
-    "tier",
-    "overlap_minutes",
-    "reason",
-    "full_name",
-    "phone",
-    "venue_code",
-    "venue",
-    "area",
-    "contact_in",
-    "contact_out",
-    "contact_estimated",
-    "case_in",
-    "case_out_with_buffer",
-    "decision",
-    "followup",
-]
-
-
-def _local(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
-
-def export_rows(case: Case, contacts: list[Contact] | None = None) -> list[list[Any]]:
-    rows = []
-    for c in case_contacts(case) if contacts is None else contacts:
-        rows.append(
-            [
-                f"F{c.generation}",
-                c.get_tier_display(),
-                c.overlap_minutes,
-                c.reason,  # type: ignore[attr-defined]
-                c.person.full_name,
-                c.person.phone or c.person.claimed_phone or "",  # a claim (issue 9): unverified
-                c.venue.code,
-                c.venue.name,
-                c.area.name if c.area else "",
-                _local(c.contact_start),
-                _local(c.contact_end),
-                _("yes") if c.contact_estimated else "",
-                _local(c.source_start),
-                _local(c.source_end),
-                c.get_decision_display(),
-                c.get_followup_display(),
-            ]
-        )
-    return rows
 
 
 def graph_data(case: Case) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ravao.accounts.models import Role, User
-from ravao.lib.exports import write_csv, write_xlsx
 from ravao.lib.ids import mask_id_number
 from ravao.lib.phone import mask_phone
 from ravao.notifications.selectors import deliveries
@@ -63,7 +62,6 @@ from ravao.tracing.services import (
     case_trace,
     contact_decide,
     contact_set_followup,
-    contacts_audit_shown,
 )
 from ravao.tracing.windows import proposed_window
 
@@ -415,36 +413,6 @@ def case_graph(request: HttpRequest, case_id: int) -> JsonResponse:
     case = access_case(_user(request), case_id)
     _audit(request, "case.graph", case=case, person_id=case.person_id)
     return JsonResponse(selectors.graph_data(case))
-
-
-@tracer_required
-@require_GET
-def case_export(request: HttpRequest, case_id: int, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    case = access_case(_user(request), case_id)
-    contacts = selectors.case_contacts(case)
-    rows = selectors.export_rows(case, contacts)
-    headers = selectors.EXPORT_HEADERS
-    _audit(request, f"export.{fmt}", case=case, person_id=case.person_id, details={"rows": len(rows)})
-    contacts_audit_shown(
-        case=case,
-        contacts=contacts,
-        action="tracing.contact_export",
-        acting_user=_user(request),
-        request=request,
-    )
-    name = f"ravao-case-{case.pk}-contacts-{timezone.localdate():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(write_csv(rows, headers), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            write_xlsx(rows, headers, sheet_title=f"F0 {case.pk}"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- contacts ----------------------------------------------------------------------------------------
