@@ -150,7 +150,7 @@ class OutbreakOnTheDemo(ChromiumTestCase):
         page.screenshot(path=str(SHOTS / name), full_page=True)
 
     def open_case(self, page: Any, person: Person, reason: str, *, isolated: bool) -> Case:
-        """"Tested positive": find the person by phone on the tracing page, then the real new-case form."""
+        """The officer records a positive test: find the person by phone on the tracing page, then the real new-case form."""
         page.goto(self.url("/tracing/"))
         assert person.phone
         page.fill("#id_q", person.phone)
