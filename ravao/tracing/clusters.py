@@ -130,7 +130,29 @@ def co_present_groups(items: list[Presence]) -> list[Group]:
                     max(p.end for p in found),
                 )
             )
-    return groups
+    return _merge_shared_cases(groups)
+
+
+def _merge_shared_cases(groups: list[Group]) -> list[Group]:
+    """Episodes at one venue and area that share a case are one group: workers of one line together on
+    Friday and again on Saturday are one outbreak there, not two proposals with the same name and cases."""
+    merged: list[Group] = []
+    for group in sorted(groups, key=lambda g: (g.venue_id, g.area_id or 0, g.start or timezone.now())):
+        into = next(
+            (
+                m
+                for m in merged
+                if (m.venue_id, m.area_id) == (group.venue_id, group.area_id) and m.case_ids & group.case_ids
+            ),
+            None,
+        )
+        if into is None:
+            merged.append(group)
+            continue
+        assert into.start and into.end and group.start and group.end
+        into.case_ids |= group.case_ids
+        into.start, into.end = min(into.start, group.start), max(into.end, group.end)
+    return merged
 
 
 # --- proposal ----------------------------------------------------------------------------------------
@@ -196,7 +218,12 @@ def clusters_propose(
     for g in groups:
         assert g.start is not None and g.end is not None
         match = next(
-            (c for c in existing[(g.venue_id, g.area_id)] if c.first_seen < g.end and g.start < c.last_seen),
+            (
+                c
+                for c in existing[(g.venue_id, g.area_id)]
+                # overlapping spans, or the same cases on another day (see _merge_shared_cases)
+                if (c.first_seen < g.end and g.start < c.last_seen) or members[c.pk] & g.case_ids
+            ),
             None,
         )
         if match is None:

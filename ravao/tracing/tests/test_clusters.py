@@ -56,6 +56,21 @@ class ProposalTests(ClusterTestCase):
         self.open_case(late)
         self.assertFalse(Cluster.objects.exists())
 
+    def test_the_same_cases_on_two_days_at_one_line_make_one_cluster(self) -> None:
+        """The end-to-end demo test (issue 11, done when): two workers of one line, together on Friday and
+        again on Saturday, were proposed as two clusters with the same name and cases. One outbreak at
+        the line is one cluster, its span covering both days."""
+        self.visit(self.f0, self.venue_a, self.line1, -24 * 60, 8 * 60)
+        self.visit(self.coworker, self.venue_a, self.line1, -24 * 60, 8 * 60)
+        first = self.open_case(self.f0, onset=timezone.localdate() - timedelta(days=1))
+        second = self.open_case(self.coworker, onset=timezone.localdate() - timedelta(days=1))
+        cluster = Cluster.objects.get()
+        self.assertEqual(set(cluster.cases.all()), {first, second})
+        self.assertEqual(cluster.first_seen, self.day - timedelta(days=1))
+        self.assertEqual(cluster.last_seen, self.day + timedelta(hours=8, minutes=30))
+        result = clusters_propose(cases=Case.objects.all())  # the command on the same data: still one
+        self.assertEqual((result.created, Cluster.objects.count()), (0, 1))
+
     def test_a_third_case_joins_the_cluster(self) -> None:
         third = make_person(name="Đỗ Văn Giang", phone="0912000009")
         self.visit(third, self.venue_a, self.line1, 7 * 60, 3 * 60)
