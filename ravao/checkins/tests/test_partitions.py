@@ -21,7 +21,7 @@ from ravao.checkins.partitions import (
     partitions_ensure,
     partitions_list,
 )
-from ravao.checkins.services import checkin_create
+from ravao.checkins.visits import checkin_create
 from ravao.privacy.retention import retention_purge
 from ravao.test import RavaoTestCase
 
