@@ -529,14 +529,16 @@ def epi_curve(cases: QuerySet[Case], *, by: str = "cluster", today: date | None 
             if link.case_id not in named:
                 named.add(link.case_id)
                 group[link.case_id] = cluster_label(link.cluster)
+    # Under follow-up from the day the period was opened (not back-dated to the day after the exposure:
+    # nobody followed a contact up before they were found).
     periods = [
-        (start, until)
-        for start, until in Contact.objects.filter(
+        (max(start, opened) if opened is not None else start, until)
+        for start, until, opened in Contact.objects.filter(
             case__in=cases,
             decision=Contact.Decision.CONFIRMED,
             followup_start__isnull=False,
             followup_until__isnull=False,
-        ).values_list("followup_start", "followup_until")
+        ).values_list("followup_start", "followup_until", "followup_opened_on")
         if start is not None and until is not None
     ]
     all_days = list(days_of.values()) + [s for s, _u in periods]

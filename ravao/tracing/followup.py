@@ -294,11 +294,14 @@ def followups_open(*, contacts: list[Contact], now: datetime | None = None) -> i
     if not contacts:
         return 0
     teams = teams_for([c for c in contacts if c.team_id is None])
+    today = timezone.localdate(now or timezone.now())
     for contact in contacts:
         contact.followup_start, contact.followup_until = _period(contact)
+        if contact.followup_opened_on is None:
+            contact.followup_opened_on = today
         if contact.team_id is None and teams.get(contact.pk) is not None:
             contact.team = teams[contact.pk]
-    Contact.objects.bulk_update(contacts, ["followup_start", "followup_until", "team"])
+    Contact.objects.bulk_update(contacts, ["followup_start", "followup_until", "followup_opened_on", "team"])
     return len(contacts)
 
 
@@ -310,8 +313,8 @@ def followup_open(*, contact: Contact, now: datetime | None = None) -> Contact:
 def followup_clear(*, contact: Contact) -> Contact:
     """A dismissed contact is no longer followed up: the period goes (the team and the visits stay, for
     the record)."""
-    contact.followup_start = contact.followup_until = None
-    contact.save(update_fields=["followup_start", "followup_until"])
+    contact.followup_start = contact.followup_until = contact.followup_opened_on = None
+    contact.save(update_fields=["followup_start", "followup_until", "followup_opened_on"])
     return contact
 
 
@@ -504,6 +507,11 @@ def followup_visit_record(
 
 
 # --- lost and completed (the daily command) ----------------------------------------------------------
+def calls_due_from(start: date, opened_on: date | None) -> date:
+    """The first day a call is due: the period's start, or the day it was opened if that is later."""
+    return max(start, opened_on) if opened_on is not None else start
+
+
 def missed_streak(start: date, last_day: date, reached_days: set[date]) -> int:
     """Consecutive days ending on `last_day` (back to `start`) without a reached call."""
     streak, day = 0, last_day
@@ -526,7 +534,9 @@ def followup_statuses_update(*, today: date | None = None, acting_user: User | N
             followup__in=ACTIVE,
             followup_start__isnull=False,
             followup_start__lte=yesterday,
-        ).values("pk", "person_id", "case_id", "followup", "followup_start", "followup_until")
+        ).values(
+            "pk", "person_id", "case_id", "followup", "followup_start", "followup_until", "followup_opened_on"
+        )
     )
     reached: dict[int, set[date]] = defaultdict(set)
     for contact_id, day in FollowUpVisit.objects.filter(
@@ -541,7 +551,10 @@ def followup_statuses_update(*, today: date | None = None, acting_user: User | N
         last = min(yesterday, until)
         if until < today and row["followup"] in COMPLETABLE:
             completed.append(row)
-        elif missed_streak(start, last, reached[row["pk"]]) >= conf.FOLLOWUP_LOST_AFTER_DAYS:
+        elif (
+            missed_streak(calls_due_from(start, row["followup_opened_on"]), last, reached[row["pk"]])
+            >= conf.FOLLOWUP_LOST_AFTER_DAYS
+        ):
             lost.append(row)
     for status, batch in ((FollowUp.LOST, lost), (FollowUp.COMPLETED, completed)):
         if batch:
@@ -590,6 +603,7 @@ ROW_FIELDS = (
     "followup",
     "followup_start",
     "followup_until",
+    "followup_opened_on",
     "person__full_name",
     "person__phone",
     "person__commune__name",
@@ -630,12 +644,13 @@ def call_rows(
     for c in qs[:limit]:
         assert c.followup_start is not None and c.followup_until is not None
         elapsed = (today - c.followup_start).days  # days of the period before today
+        due = (today - calls_due_from(c.followup_start, c.followup_opened_on)).days  # days calls were due
         rows.append(
             CallRow(
                 contact=c,
                 day_n=elapsed + 1,
                 days=(c.followup_until - c.followup_start).days + 1,
-                missed=max(elapsed - c.reached_days, 0),
+                missed=max(due - c.reached_days, 0),
                 calls_today=c.calls_today,
                 phone=c.person.contact_phone,
             )

@@ -125,6 +125,10 @@ class Contact(models.Model):
     # for RAVAO_FOLLOWUP_DAYS days (both dates inclusive, in the deployment's time zone).
     followup_start = models.DateField(_("follow-up from"), null=True, blank=True)
     followup_until = models.DateField(_("follow-up until"), null=True, blank=True)
+    # The day the period was opened (the contact confirmed): calls are due from then, so a contact found
+    # late is not shown days "missed" before anyone knew of them (empty on rows opened before it existed:
+    # the period's start counts).
+    followup_opened_on = models.DateField(_("follow-up opened on"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -278,7 +278,9 @@ def contacts_decide(
         if decision == Contact.Decision.CONFIRMED:
             followups_open(contacts=contacts)
         elif decision == Contact.Decision.DISMISSED:
-            Contact.objects.filter(pk__in=changed).update(followup_start=None, followup_until=None)
+            Contact.objects.filter(pk__in=changed).update(
+                followup_start=None, followup_until=None, followup_opened_on=None
+            )
         _refresh_persons_status({c.person_id for c in contacts})
         audit_record_many(
             actor=acting_user,

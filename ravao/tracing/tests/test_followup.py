@@ -16,6 +16,7 @@ from ravao.tracing import conf
 from ravao.tracing.followup import (
     FollowUpError,
     VisitInput,
+    call_rows,
     contacts_assign,
     contacts_split_evenly,
     default_team_name,
@@ -277,6 +278,7 @@ class DailyRecordTest(FollowUpTestCase):
         today = timezone.localdate()
         self.contact.followup_start = today + timedelta(days=start)
         self.contact.followup_until = today + timedelta(days=until)
+        self.contact.followup_opened_on = self.contact.followup_start  # confirmed on its first day
         self.contact.save()
 
     def add_visit(self, day: int, status: str = "seen_ok") -> None:
@@ -307,6 +309,29 @@ class DailyRecordTest(FollowUpTestCase):
         followup_visit_record(contact=self.contact, data=VisitInput(status="seen_ok"), acting_user=self.fiona)
         self.contact.refresh_from_db()
         self.assertEqual(self.contact.followup, Contact.FollowUp.REACHED)
+
+    def test_days_before_the_contact_was_confirmed_are_not_missed(self) -> None:
+        """Found by the outbreak walk-through on the demo: a contact confirmed today whose period began
+        three days ago (the day after the last exposure) showed "3 days missed" in red, and one failed call
+        today made the nightly update mark them lost. Calls are due from the day the period was opened."""
+        today = timezone.localdate()
+        self.contact.followup_start = today - timedelta(days=3)
+        self.contact.followup_until = today + timedelta(days=10)
+        self.contact.followup_opened_on = today
+        self.contact.save()
+        rows = call_rows(Contact.objects.filter(pk=self.contact.pk), today)
+        self.assertEqual([(r.missed, r.day_n) for r in rows], [(0, 4)])
+        self.add_visit(0, "not_reached")
+        tomorrow = today + timedelta(days=1)
+        self.assertEqual(followup_statuses_update(today=tomorrow), {"lost": 0, "completed": 0})
+        self.assertEqual(call_rows(Contact.objects.filter(pk=self.contact.pk), tomorrow)[0].missed, 1)
+
+    def test_confirming_records_the_day_the_period_was_opened(self) -> None:
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.followup_opened_on, timezone.localdate())
+        contact_decide(contact=self.contact, decision=Contact.Decision.DISMISSED, acting_user=self.hana)
+        self.contact.refresh_from_db()
+        self.assertIsNone(self.contact.followup_opened_on)
 
     def test_two_missed_days_are_not_lost(self) -> None:
         self.set_period(-5, 8)
