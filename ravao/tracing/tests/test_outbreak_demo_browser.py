@@ -76,6 +76,7 @@ class OutbreakOnTheDemo(ChromiumTestCase):
         self.onset, self.isolated = today - timedelta(days=2), today - timedelta(days=1)
         self.window = (local_midnight(self.onset - timedelta(days=2)), local_midnight(today))
         self.f0, self.line, self.second = self.pick_workers()
+        self.crowd_the_line()
 
     def pick_workers(self) -> tuple[Person, Area, Person]:
         """The ward's factory worker who shared the factory with the most people in the window (the demo's
@@ -124,6 +125,53 @@ class OutbreakOnTheDemo(ChromiumTestCase):
         self.assertIsNotNone(best, "the demo has no worker of the ward with a line mate of the ward")
         assert best is not None
         return Person.objects.get(pk=best[1]), Area.objects.get(pk=best[2]), Person.objects.get(pk=best[3])
+
+    def crowd_the_line(self, at_least: int = 110) -> None:
+        """The demo's dice and the hour the test runs decide how many people the chosen worker met (85 to
+        176 seen): when fewer than `at_least`, more demo people are put on the worker's line during one of
+        the worker's shifts in the window (as the brief allows), so the story always has ≥ 100 F1s."""
+        start, end = self.window
+        shifts = list(
+            CheckIn.objects.filter(
+                person=self.f0,
+                venue=self.factory,
+                area=self.line,
+                checked_in_at__gte=start,
+                checked_out_at__lt=end,
+            ).order_by("checked_in_at")
+        )
+        self.assertTrue(shifts, "the chosen worker has no closed shift on the line in the window")
+        shift = shifts[0]
+        met = (
+            CheckIn.objects.filter(venue=self.factory, checked_in_at__lt=end, checked_out_at__gt=start)
+            .exclude(person=self.f0)
+            .values("person")
+            .distinct()
+            .count()
+        )
+        if met >= at_least:
+            return
+        busy = CheckIn.objects.filter(
+            checked_in_at__lt=shift.checked_out_at, checked_out_at__gt=shift.checked_in_at
+        ).values("person")
+        extra = (
+            Person.objects.filter(pk__in=CheckIn.objects.values("person"))
+            .exclude(pk__in=busy)
+            .exclude(pk=self.f0.pk)
+            .order_by("pk")[: at_least - met]
+        )
+        assert shift.checked_out_at is not None
+        CheckIn.objects.bulk_create(
+            CheckIn(
+                person=person,
+                venue=self.factory,
+                area=self.line,
+                checked_in_at=shift.checked_in_at + timedelta(minutes=5),
+                checked_out_at=shift.checked_out_at - timedelta(minutes=5),
+                method=CheckIn.Method.SELF_SCAN,
+            )
+            for person in extra
+        )
 
     # --- helpers -------------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -298,7 +346,8 @@ class OutbreakOnTheDemo(ChromiumTestCase):
         self.assertFalse(Cluster.objects.exists())
         second = self.open_case(officer, self.second, "XN-2026-0148", isolated=False)
         self.assertNotEqual(second.pk, case.pk)
-        link = officer.locator(".case-clusters a")
+        # The line's cluster (the two may also have met in the canteen: a second proposal, left alone).
+        link = officer.locator(".case-clusters a", has_text=self.line.name)
         self.assertIn(self.line.name, link.inner_text())
         officer.wait_for_selector("#contact-graph[data-ready]")
         self.assert_accessible(officer, "the second case's page")
@@ -311,7 +360,7 @@ class OutbreakOnTheDemo(ChromiumTestCase):
         officer.fill("#id_name", f"Cụm {FACTORY_NAME} — {self.line.name}")
         officer.click("button[value=confirm]")
         officer.wait_for_url("**/tracing/clusters/*/")
-        cluster = Cluster.objects.get()
+        cluster = Cluster.objects.get(area=self.line)
         self.assertEqual(cluster.status, Cluster.Status.CONFIRMED)
         officer.wait_for_function("() => window.Chart && Chart.getChart('chart-presence')")
         officer.click("#presence summary")
