@@ -22,7 +22,7 @@
       return { type: "bar", label: s.label, data: s.values, backgroundColor: palette[i % palette.length], stack: "cases", yAxisID: "y", maxBarThickness: 48 };
     });
     datasets.push({ type: "line", label: epi.followup.label, data: epi.followup.values, borderColor: "#c21b1b",
-      backgroundColor: "#c21b1b", pointRadius: 0, borderWidth: 2, yAxisID: "y2", tension: 0.2 });
+      backgroundColor: "#c21b1b", pointRadius: 2, borderWidth: 2, yAxisID: "y2", stepped: "middle" });
     new Chart(epiCanvas, {
       data: { labels: epi.labels, datasets: datasets },
       options: {
