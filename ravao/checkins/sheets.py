@@ -4,8 +4,6 @@ The rows come out as the columns of `ravao.tracing.imports` (which checks and st
 ISO 8601 with the installation's offset: a sheet says "29/11/2026 08:15", meaning local time.
 """
 
-import contextlib
-import csv
 import hashlib
 import io
 import json
@@ -22,6 +20,7 @@ from ravao.accounts.models import Role
 from ravao.accounts.selectors import venues_in_scope_of, venues_served_by
 from ravao.checkins.models import SheetImport
 from ravao.lib.exports import write_csv, write_xlsx
+from ravao.lib.tables import csv_rows
 from ravao.places.models import Venue
 from ravao.privacy.services import audit_record, audit_record_many
 from ravao.tracing.imports import COLUMNS, CheckinImporter
@@ -87,18 +86,12 @@ def _local_iso(value: Any) -> str:
 
 
 def _rows_of_csv(data: bytes) -> list[list[Any]]:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SheetError(_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8” or as .xlsx."))
-    dialect: Any = csv.excel
-    with contextlib.suppress(csv.Error):  # one column, or an odd sheet: Excel's comma dialect
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    return [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
+    try:
+        return list(csv_rows(data))
+    except UnicodeError:
+        raise SheetError(
+            _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8” or as .xlsx.")
+        ) from None
 
 
 def _rows_of_xlsx(data: bytes) -> list[list[Any]]:

@@ -30,8 +30,6 @@ officer), and a person who already has an open case, are skipped and said so, at
 the import; the same file (same SHA-256) is also announced at the preview.
 """
 
-import contextlib
-import csv
 import hashlib
 import io
 import unicodedata
@@ -48,6 +46,7 @@ from django.utils.translation import gettext as _
 from ravao.accounts.models import User
 from ravao.lib.ids import mask_id_number, normalise_id_number
 from ravao.lib.phone import mask_phone, normalise_phone
+from ravao.lib.tables import csv_rows
 from ravao.people.models import Person
 from ravao.people.services import Profile, person_register
 from ravao.places.models import AdminUnit
@@ -142,24 +141,13 @@ HEADERS: dict[str, str] = {
 
 # --- reading -----------------------------------------------------------------------------------------
 def _table_of_csv(data: bytes) -> list[list[Any]]:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise LabFileError(_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8” or as .xlsx."))
-    dialect: Any = csv.excel
-    with contextlib.suppress(csv.Error):  # one column, or an odd sheet: Excel's comma dialect
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    table = []
-    for row in csv.reader(io.StringIO(text), dialect):
-        if any(cell.strip() for cell in row):
-            table.append(list(row))
-        if len(table) > conf.LAB_IMPORT_MAX_ROWS + 1:
-            break
-    return table
+    try:
+        rows = csv_rows(data)
+    except UnicodeError:
+        raise LabFileError(
+            _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8” or as .xlsx.")
+        ) from None
+    return [list(row) for row in rows[: conf.LAB_IMPORT_MAX_ROWS + 2]]
 
 
 def _table_of_xlsx(data: bytes) -> list[list[Any]]:

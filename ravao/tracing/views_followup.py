@@ -29,6 +29,7 @@ from ravao.tracing import conf, followup
 from ravao.tracing.access import is_tracer
 from ravao.tracing.followup import FollowUpError, VisitInput
 from ravao.tracing.models import Contact, FollowUpVisit, Team, TeamMember
+from ravao.tracing.views import tracer_required
 
 
 def _user(request: HttpRequest) -> User:
@@ -38,17 +39,6 @@ def _user(request: HttpRequest) -> User:
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def tracer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_tracer(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def team_manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

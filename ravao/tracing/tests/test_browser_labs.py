@@ -12,44 +12,27 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 
-from ravao.accounts.models import Role
-from ravao.accounts.services import membership_grant, user_create
-from ravao.browsertest import CHROMIUM, DESKTOP, TIMEOUT_MS, ChromiumTestCase
+from ravao.browsertest import CHROMIUM, DESKTOP, TIMEOUT_MS
 from ravao.checkins.models import CheckIn
 from ravao.notifications.models import Notification
 from ravao.people.models import Person
-from ravao.places.models import Area, Venue
-from ravao.test import PASSWORD, make_person, make_units
+from ravao.places.models import Area
+from ravao.test import PASSWORD, make_person
 from ravao.tracing.models import Case, Contact
+from ravao.tracing.tests.browserbase import OFFICER_LOGIN, OfficerInChromium
 
 SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
-OFFICER_LOGIN = "0900000006"
 
 
 @pytest.mark.browser
 @unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
-class LabListAndMessagesInChromium(ChromiumTestCase):
+class LabListAndMessagesInChromium(OfficerInChromium):
     def setUp(self) -> None:
         super().setUp()
         SHOTS.mkdir(parents=True, exist_ok=True)
-        no_2fa = override_settings(RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS=False, SITE_URL=self.live_server_url)
-        no_2fa.enable()
-        self.addCleanup(no_2fa.disable)
-        units = make_units()
-        officer = user_create(login=OFFICER_LOGIN, password=PASSWORD, full_name="Hana")
-        membership_grant(user=officer, role=Role.HEALTH_OFFICER, unit=units["district"])
-        factory = Venue.objects.create(
-            code="TT-00001",
-            name="Công ty May Hạ Bằng",
-            kind="factory",
-            commune=units["ha_bang"],
-            address="KCN",
-            phone="0243123456",
-            status="active",
-        )
+        factory = self.factory
         line = Area.objects.create(venue=factory, name="Dây chuyền 1", kind="line")
         day = timezone.localtime().replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=1)
 
