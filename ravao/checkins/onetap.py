@@ -173,6 +173,20 @@ def _statements() -> _Statements:
     return found
 
 
+def _cursor() -> Any:
+    """A cursor through Django's wrapper (query log, error translation), on PostgreSQL binding its
+    parameters on the server: psycopg prepares a statement after a few executions on a connection, so
+    these two statements are parsed and planned once per connection, not per request (planning the read
+    cost ~0.65 ms of PostgreSQL CPU, running it ~0.15 ms). Django's own cursors bind on the client."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def _shifts(raw: Any) -> list[Shift]:
     if raw is None:
         return []
@@ -194,7 +208,7 @@ def onetap_read(*, device_key: str, code: str, lock: bool = False) -> OneTap | N
     s = _statements()
     sql = s.read + (" FOR UPDATE OF p" if lock and s.postgres else "")
     key = Device._meta.get_field("key").get_db_prep_value(device_key, connection)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, [code, code, code, key])
         rows = cursor.fetchall()
     if not rows:
@@ -259,7 +273,7 @@ def onetap_write(
     values = [f.get_db_prep_save(getattr(checkin, f.attname), connection) for f in s.insert_columns]
     ends = _ends(read, at=at)
     prep_time = CheckIn._meta.get_field("checked_in_at")
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         if s.postgres:
             if ends:
                 rows = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz, %s::boolean)"] * len(ends))
