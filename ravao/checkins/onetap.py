@@ -47,7 +47,7 @@ class _Columns:
     def __init__(self, model: type[models.Model], alias: str) -> None:
         qn = connection.ops.quote_name
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        self.fields: list[Any] = list(model._meta.concrete_fields)
         self.names = [f.attname for f in self.fields]
         self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
         self.converters: list[tuple[int, list[_Converter], Any]] = []
@@ -128,7 +128,7 @@ class _Statements:
             f"LEFT JOIN {t[Venue]} ov ON ov.id = o.venue_id "
             "WHERE d.key = %s AND d.forgotten_at IS NULL"
         )
-        self.insert_columns = [
+        self.insert_columns: list[Any] = [
             CheckIn._meta.get_field(name)
             for name in (
                 "client_id", "person", "venue", "area", "checked_in_at", "checked_out_at",
@@ -174,17 +174,36 @@ def _statements() -> _Statements:
 
 
 def _cursor() -> Any:
-    """A cursor through Django's wrapper (query log, error translation), on PostgreSQL binding its
-    parameters on the server: psycopg prepares a statement after a few executions on a connection, so
-    these two statements are parsed and planned once per connection, not per request (planning the read
-    cost ~0.65 ms of PostgreSQL CPU, running it ~0.15 ms). Django's own cursors bind on the client."""
+    """A cursor through Django's wrapper (query log, error translation) that, on PostgreSQL, binds its
+    parameters on the server and prepares its statements: each of the few statements here is parsed and
+    planned once per connection, not per request (planning the read cost ~0.65 ms of PostgreSQL CPU,
+    running it ~0.15 ms). Django's own cursors bind on the client and never prepare (Django turns psycopg's
+    automatic preparation off for poolers; behind PgBouncer use its protocol-level prepared statements,
+    1.21 or later, in transaction mode)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
-    import psycopg
-
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
+    if connection.connection.prepare_threshold is None:
+        # psycopg prepares nothing while this is None (Django's default). Django's own cursors bind on the
+        # client and never prepare whatever it says: only the cursors made here do, always (see below).
+        connection.connection.prepare_threshold = 1_000_000
+    raw = _preparing_cursor_class()(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+_PREPARING: list[type] = []
+
+
+def _preparing_cursor_class() -> type:
+    if not _PREPARING:
+        import psycopg
+
+        class PreparingCursor(psycopg.Cursor):
+            def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+                return super().execute(query, params, prepare=True)
+
+        _PREPARING.append(PreparingCursor)
+    return _PREPARING[0]
 
 
 def _shifts(raw: Any) -> list[Shift]:
@@ -231,7 +250,7 @@ def onetap_read(*, device_key: str, code: str, lock: bool = False) -> OneTap | N
         if visit is None:
             continue
         visit.venue = s.open_venue.build(row, at + len(s.open))
-        visit._shifts = _shifts(row[at + len(s.open) + len(s.open_venue)])  # type: ignore[attr-defined]
+        visit._shifts = _shifts(row[at + len(s.open) + len(s.open_venue)])
         open_visits.append(visit)
     return OneTap(device, person, declaration, venue, area, open_visits, has_household=bool(first[-1]))
 
