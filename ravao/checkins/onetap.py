@@ -31,6 +31,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.utils import timezone
 
 from ravao.checkins.models import CheckIn
@@ -188,7 +189,16 @@ def _cursor() -> Any:
         # client and never prepare whatever it says: only the cursors made here do, always (see below).
         connection.connection.prepare_threshold = 1_000_000
     raw = _preparing_cursor_class()(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+class _DebugCursor(CursorDebugWrapper):
+    """The query log (DEBUG, tests) with the statement as written: psycopg keeps no text of a prepared
+    statement's execution for Django's `last_executed_query`, which would log None."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(sql, params, use_last_executed_query=False):
+            return super(CursorDebugWrapper, self).execute(sql, params)
 
 
 _PREPARING: list[type] = []
