@@ -10,7 +10,7 @@ export RAVAO_DEBUG ?= 1
 PYTHON313 ?= $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || echo python3.13)
 VENV313 := .venv313
 
-.PHONY: install demo run serve test test-sqlite test-postgres test-py313 test-fast smoke lint openapi messages clean
+.PHONY: install demo run serve test test-sqlite test-postgres test-py313 test-fast test-replica smoke lint openapi messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -68,6 +68,17 @@ test-py313: $(VENV313)/.installed node_modules/.installed .env
 # The production command on a fresh PostgreSQL database: /healthz and one check-in over HTTP.
 smoke: install
 	$(BIN)/python bench/smoke_production.py --database-url $(PG_URL)_smoke
+
+# Tracing and oversight against a real streaming replica (issue 13 item 5): bench/topology/make_replica.sh
+# copies the local cluster (5432) into a second one on REPLICA_PORT, the `replica` tests run, the copy is
+# dropped whatever they say. Needs root (Debian's pg_createcluster) and about a minute.
+REPLICA_PORT ?= 5433
+REPLICA_PG_URL ?= postgres://postgres@127.0.0.1:$(REPLICA_PORT)/ravao
+test-replica: install
+	bench/topology/make_replica.sh up $(REPLICA_PORT)
+	DATABASE_URL=$(PG_URL) DATABASE_REPLICA_URL=$(REPLICA_PG_URL) RAVAO_TEST_REPLICA_URL=$(REPLICA_PG_URL) \
+		$(BIN)/pytest -q -m replica ravao/tests/test_replica.py; \
+		status=$$?; bench/topology/make_replica.sh down $(REPLICA_PORT); exit $$status
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser"

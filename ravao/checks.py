@@ -1,6 +1,7 @@
 """Django system checks that refuse a dangerous or inconsistent configuration at start-up."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -37,3 +38,21 @@ def check_site_url(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
             )
         )
     return problems
+
+
+@register()
+def check_bench_endpoints(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
+    """The bench-only endpoints (an unauthenticated view that writes) exist only on a loopback site: a
+    production configuration that turns them on by mistake does not start (`ravao serve` runs the checks)."""
+    if not settings.RAVAO_BENCH_ENDPOINTS:
+        return []
+    if urlsplit(settings.SITE_URL).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return [
+            Error(
+                "RAVAO_BENCH_ENDPOINTS is on while RAVAO_SITE_URL is not a loopback address.",
+                hint="The /_bench/ endpoints are for bench/ingest on this machine only: "
+                "unset RAVAO_BENCH_ENDPOINTS.",
+                id="ravao.E011",
+            )
+        ]
+    return [Warning("RAVAO_BENCH_ENDPOINTS is on: /_bench/ answers (benchmarks only).", id="ravao.W011")]

@@ -128,6 +128,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Optional PostgreSQL streaming replica (issue 13 item 5; docs/scaling.md): only tracing look-ups and
+# oversight figures read from it (ravao.db.replica), through a router installed only when it is set.
+RAVAO_REPLICA_CONNECT_TIMEOUT_SECONDS = env_int("RAVAO_REPLICA_CONNECT_TIMEOUT_SECONDS", 2, minimum=1)
+RAVAO_REPLICA_MAX_LAG_SECONDS = env_int("RAVAO_REPLICA_MAX_LAG_SECONDS", 10, minimum=0)
+RAVAO_REPLICA_CHECK_SECONDS = env_int("RAVAO_REPLICA_CHECK_SECONDS", 5, minimum=1)
+RAVAO_REPLICA_RETRY_SECONDS = env_int("RAVAO_REPLICA_RETRY_SECONDS", 30, minimum=1)
+RAVAO_READ_AFTER_WRITE_SECONDS = env_int("RAVAO_READ_AFTER_WRITE_SECONDS", 5, minimum=0)
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    _postgres = "django.db.backends.postgresql"
+    if DATABASES["default"]["ENGINE"] != _postgres:
+        raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL (the replica's primary)")
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    except ValueError as _exc:
+        raise ConfigError(f"DATABASE_REPLICA_URL is not a database address (postgres://…): {_exc}") from None
+    if _replica["ENGINE"] != _postgres:
+        raise ConfigError("DATABASE_REPLICA_URL must be a PostgreSQL address (postgres://...)")
+    # A replica that does not answer must cost a request at most this long (then the primary serves).
+    _replica["OPTIONS"] = {
+        **_replica.get("OPTIONS", {}),
+        "connect_timeout": RAVAO_REPLICA_CONNECT_TIMEOUT_SECONDS,
+    }
+    # Tests see the primary's test database through it (a real replica: ravao/tests/test_replica.py).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["ravao.db.router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "ravao.db.middleware.ReadAfterWriteMiddleware",
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -224,6 +255,8 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ravao"}
     )
 }
+# bench/ingest's reference endpoints under /_bench/ (ravao/benchurls.py); never in production.
+RAVAO_BENCH_ENDPOINTS = env_bool("RAVAO_BENCH_ENDPOINTS", False)
 RAVAO_RATE_LIMITS_ENABLED = env_bool("RAVAO_RATE_LIMITS_ENABLED", True)
 RAVAO_RATE_LIMIT_WINDOW_SECONDS = env_int("RAVAO_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
 RAVAO_RATE_LIMITS = {

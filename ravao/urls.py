@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.RAVAO_BENCH_ENDPOINTS:
+    # bench/ingest only: off by default, refused off loopback (ravao.E011), see ravao/benchurls.py.
+    urlpatterns.append(path("_bench/", include("ravao.benchurls")))
 
 handler400 = "ravao.views.bad_request"
 handler403 = "ravao.views.permission_denied"

@@ -100,9 +100,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
         log.exception("health check: database unavailable")
         checks["database"] = "error"
     try:
+        # A key of its own: the app servers share one Redis, and concurrent checks must not read each
+        # other's probe (issue 13 item 6).
         probe = secrets.token_hex(8)
-        cache.set("healthz", probe, timeout=10)
-        checks["cache"] = "ok" if cache.get("healthz") == probe else "error"
+        key = f"healthz:{probe}"
+        cache.set(key, probe, timeout=10)
+        checks["cache"] = "ok" if cache.get(key) == probe else "error"
+        cache.delete(key)
     except Exception:
         log.exception("health check: cache unavailable")
         checks["cache"] = "error"

@@ -21,7 +21,9 @@ class CheckIn(models.Model):
         IMPORT = "import", _("Imported")
 
     # Supplied by the client (or by the page that offers the check-in) so that a retried or replayed
-    # submission is recorded once: the unique constraint is the idempotency guarantee.
+    # submission is recorded once: the unique constraint is the idempotency guarantee. On PostgreSQL the
+    # table is partitioned by day (`partitions.py`) and the guarantee is `CheckInClientKey`'s primary key,
+    # claimed by a trigger in the same INSERT: a duplicate raises the same IntegrityError.
     client_id = models.UUIDField(unique=True, default=uuid.uuid4)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins")
     venue = models.ForeignKey("places.Venue", on_delete=models.CASCADE, related_name="checkins")
@@ -67,6 +69,22 @@ class CheckIn(models.Model):
         return f"{self.person_id} @ {self.venue_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
 
 
+class CheckInClientKey(models.Model):
+    """The global uniqueness of `CheckIn.client_id` on PostgreSQL, where check-ins are partitioned by day and
+    a unique index must contain the partition key. Filled and emptied only by triggers on the check-in table
+    (`ravao/checkins/partitions.py`), never by Django code; stays empty on SQLite (the unique column does the
+    job there). `checked_in_at` lets the purge delete the keys of the days it drops."""
+
+    client_id = models.UUIDField(primary_key=True)
+    checked_in_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "checkins_client_key"
+
+    def __str__(self) -> str:
+        return str(self.client_id)
+
+
 class GateScan(models.Model):
     """One scan made at a gate (camera, keyboard-wedge scanner or phone look-up), online or queued offline.
 
@@ -100,8 +118,15 @@ class GateScan(models.Model):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="gate_scans"
     )
+    # No database constraint: on PostgreSQL a foreign key cannot point at a partitioned table's `id`
+    # (its primary key is (id, checked_in_at)). Django still applies on_delete; the purge, for a dropped day.
     checkin = models.ForeignKey(
-        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="gate_scans"
+        CheckIn,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gate_scans",
+        db_constraint=False,
     )
     # A stable machine code: checked_in, checked_out, already_inside, not_inside, repeat, or a refusal.
     outcome = models.CharField(max_length=32)
@@ -129,10 +154,13 @@ class CheckInFlag(models.Model):
         LATE = "late", _("Entry sent late by the gate (time claimed by the device)")
         LATE_OUT = "late_out", _("Exit sent late by the gate (time claimed by the device)")
 
-    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="flags")
+    # No database constraints (the check-in table is partitioned on PostgreSQL): see GateScan.checkin.
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="flags", db_constraint=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # The other check-in of an impossible journey, or the first one of a burst.
-    related = models.ForeignKey(CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    related = models.ForeignKey(
+        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 

@@ -172,7 +172,14 @@ def sheet_already_imported(sha256: str) -> SheetImport | None:
 
 @transaction.atomic
 def sheet_preview(*, data: bytes, filename: str, user: Any, now: datetime) -> SheetImport:
-    """Read and check a sheet without importing it. Raises SheetError for a file that cannot be read."""
+    """Read and check a sheet without importing it. Raises SheetError for a file that cannot be read, or
+    that was already imported (the same bytes: importing it again would only count repeats)."""
+    earlier = sheet_already_imported(hashlib.sha256(data).hexdigest())
+    if earlier is not None and earlier.imported_at is not None:
+        raise SheetError(
+            _("This file was already imported on %(when)s: nothing was imported again.")
+            % {"when": timezone.localtime(earlier.imported_at).strftime("%d/%m/%Y %H:%M")}
+        )
     rows = read_sheet(data, filename)
     result = CheckinImporter(now=now, venues=sheet_venues(user)).check(rows)
     bad_lines = {line for line, _reason in result.bad}

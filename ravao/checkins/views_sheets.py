@@ -1,6 +1,5 @@
 """Paper sign-in sheets from the browser (J9): upload a CSV/XLSX, see the bad rows by line, import once."""
 
-import hashlib
 import json
 
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ravao.checkins.models import SheetImport
 from ravao.checkins.sheets import (
     SheetError,
-    sheet_already_imported,
     sheet_import,
     sheet_preview,
     sheet_venues,
@@ -54,21 +52,14 @@ def sheet_upload(request: HttpRequest) -> HttpResponse:
         elif upload.size is None or upload.size > MAX_FILE_BYTES:
             error = _("The file is larger than 2 MB; split the sheet.")
         else:
-            data = upload.read()
-            earlier = sheet_already_imported(hashlib.sha256(data).hexdigest())
-            if earlier is not None and earlier.imported_at is not None:
-                error = _("This file was already imported on %(when)s: nothing was imported again.") % {
-                    "when": timezone.localtime(earlier.imported_at).strftime("%d/%m/%Y %H:%M")
-                }
+            try:
+                sheet = sheet_preview(
+                    data=upload.read(), filename=upload.name or "sheet", user=request.user, now=timezone.now()
+                )
+            except SheetError as exc:
+                error = str(exc)
             else:
-                try:
-                    sheet = sheet_preview(
-                        data=data, filename=upload.name or "sheet", user=request.user, now=timezone.now()
-                    )
-                except SheetError as exc:
-                    error = str(exc)
-                else:
-                    return redirect("checkins:sheet", sheet_id=sheet.pk)
+                return redirect("checkins:sheet", sheet_id=sheet.pk)
     recent = SheetImport.objects.filter(uploaded_by_id=request.user.pk)[:20]
     return render(
         request,

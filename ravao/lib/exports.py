@@ -1,7 +1,9 @@
 """CSV and XLSX writers for exports that field teams open in spreadsheets.
 
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read as a formula by Excel,
-LibreOffice and Google Sheets (CSV injection; it reached German health offices through luca in 2021).
+LibreOffice and Google Sheets (CSV injection; it reached German health offices through luca in 2021). The
+full-width forms `＝ ＋ － ＠` (what a Vietnamese or CJK input method types) are read as formulas too by
+spreadsheets that fold them to ASCII (Excel with East Asian input, LibreOffice's autocorrect on open).
 Every text cell is neutralised by prefixing a single quote, which spreadsheets show as plain text.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def neutralise(value: Any) -> Any:

@@ -49,6 +49,40 @@ def notification_queue(
     )
 
 
+def notification_queue_many(
+    *,
+    channel: str,
+    body: str,
+    topic: str,
+    recipients: list[tuple[str, object]],
+    subject: str = "",
+    now: datetime | None = None,
+) -> int:
+    """`notification_queue` for many recipients of the same message, `(address, ref_id)` each, in one
+    INSERT (a bulk triage confirms hundreds of contacts at once). Same rule: call it inside the
+    transaction of the event it announces."""
+    now = now or timezone.now()
+    in_app = channel == Notification.Channel.IN_APP
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                channel=channel,
+                address=address,
+                subject=subject,
+                body=body,
+                topic=topic,
+                ref_id=str(ref_id),
+                created_at=now,
+                next_attempt_at=now,
+                status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
+                sent_at=now if in_app else None,
+            )
+            for address, ref_id in recipients
+        ]
+    )
+    return len(recipients)
+
+
 def _deliver(notification: Notification) -> None:
     """Hand one message to its channel; raises when the channel refuses it."""
     if notification.channel == Notification.Channel.SMS:

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from ravao.accounts.models import Membership, Role
 from ravao.checkins.models import CheckIn
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
 from ravao.lib.text import name_initials
 from ravao.oversight import conf
 from ravao.oversight.models import DailyCommuneStats, Reminder, RollupRun, VenueActivity
@@ -616,3 +617,7 @@ def chart_units(children: list[tuple[AdminUnit, Activity]], *, size: int) -> Cha
     top = ranked[:size]
     bottom = ranked[size:][-size:][::-1]  # the lowest first
     return ChartUnits(top=top, bottom=bottom, left_out=len(children) - len(top) - len(bottom))
+
+
+# issue 13 item 5: the figures of the oversight pages may read from the replica.
+replica_reads_in(globals(), "unit_figures", "venue_figures", "idle_venue_rows")

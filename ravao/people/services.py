@@ -213,6 +213,20 @@ def person_set_case_status(*, person: Person, case_status: str) -> Person:
     return person
 
 
+def persons_set_case_status(*, person_ids: list[int], case_status: str) -> int:
+    """`person_set_case_status` for many persons in one UPDATE (a bulk triage of hundreds of contacts);
+    rows already in that status are left alone. Returns how many changed."""
+    if case_status not in ("", "case", "contact"):
+        raise ValueError(f"unknown case status {case_status!r}")
+    if not person_ids:
+        return 0
+    return (
+        Person.objects.filter(pk__in=person_ids)
+        .exclude(case_status=case_status)
+        .update(case_status=case_status)
+    )
+
+
 @transaction.atomic
 def person_set_date_of_birth(*, person: Person, date_of_birth: date) -> Person:
     """The full date of birth, read from a chip ID card at a gate (encrypted at rest; the year of birth

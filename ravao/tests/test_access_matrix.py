@@ -179,10 +179,20 @@ ROWS: dict[str, tuple[str, Kwargs]] = {
     "tracing:case_window": (TRACER_POST, CASE),
     "tracing:case_trace": (TRACER_POST, CASE),
     "tracing:case_f2": (TRACER_POST, CASE),
+    "tracing:case_contacts_bulk": (TRACER_POST, CASE),
     "tracing:case_alerts": (TRACER_POST, CASE),
     "tracing:case_close": (TRACER_POST, CASE),
     "tracing:case_graph": (TRACER, CASE),
     "tracing:case_export": (TRACER, lambda t: {"case_id": t.case.pk, "fmt": "csv"}),
+    "tracing:case_exports": (TRACER, CASE),
+    "tracing:case_interop": (TRACER, lambda t: {"case_id": t.case.pk, "name": "godata-cases.json"}),
+    "tracing:case_sormas_participants": (
+        TRACER,
+        lambda t: {"case_id": t.case.pk, "venue_id": t.contact.venue_id},
+    ),
+    "tracing:exports": (TRACER, NONE),
+    # Without ?team= or ?commune= the officer is told the address is incomplete.
+    "tracing:scope_export": (TRACER.replace("200", "400"), lambda t: {"fmt": "csv"}),
     "tracing:contact_decision": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
     "tracing:contact_followup": (TRACER_POST, lambda t: {"contact_id": t.contact.pk}),
     # Requests to open a case outside one's jurisdiction: health officers and district admins decide.

@@ -36,7 +36,8 @@ FREE_TEXT = {
 
 def documented() -> set[str]:
     names: set[str] = set()
-    for match in re.finditer(r"^\| `((?:RAVAO_|DATABASE_URL)[A-Z0-9_<>]*)` \|", DOCS.read_text(), re.M):
+    pattern = r"^\| `((?:RAVAO_|DATABASE_URL|DATABASE_REPLICA_URL)[A-Z0-9_<>]*)` \|"
+    for match in re.finditer(pattern, DOCS.read_text(), re.M):
         name = match.group(1)
         if name.endswith("<KIND>"):
             names.update(
@@ -57,7 +58,7 @@ def read_by_the_code() -> set[str]:
         names.update(re.findall(r"[\"'](RAVAO_[A-Z0-9_]+)[\"']", text))
         for prefix in re.findall(r"f\"(RAVAO_[A-Z0-9_]+_)\{", text):
             names.update(f"{prefix}{kind.upper()}" for kind in settings.RAVAO_TYPICAL_STAY_MINUTES)
-    names.add("DATABASE_URL")
+    names.update({"DATABASE_URL", "DATABASE_REPLICA_URL"})
     return names
 
 

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from ravao.checkins.models import CheckIn
 from ravao.checkins.visits import estimate_end
+from ravao.db.replica import read_connection as connection  # issue 13 item 5: the replica, when asked
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
 from ravao.places.models import Venue
 from ravao.tracing import conf
 
@@ -215,6 +216,23 @@ def _presence(visit: Visit, case: IndexCase, rules: Rules) -> tuple[datetime, da
     if visit.start >= case.end or visit.end < case.start:
         return None
     return max(visit.start, case.start), min(visit.end, case.end) + rules.buffer
+
+
+def visits_in_window(case: IndexCase, rules: Rules | None = None) -> list[Visit]:
+    """The index person's visits in their window, oldest first: step 1 of `trace` without the co-presence
+    search. The case page's timeline reads this, never `trace()` (issue 13, item 3): one query, two more
+    when a visit has no exit (its venue and shifts, for the estimated end)."""
+    rules = rules or Rules.from_settings()
+    rows = _fetch(
+        CheckIn.objects.filter(
+            person_id=case.person_id,
+            checked_in_at__gte=case.start - rules.max_stay,
+            checked_in_at__lt=case.end,
+        )
+        .order_by("checked_in_at", "id")
+        .values_list(*_COLUMNS)
+    )
+    return [v for v in _Ends(rules).visits(rows) if _presence(v, case, rules) is not None]
 
 
 def trace(cases: Iterable[IndexCase], rules: Rules | None = None, *, best_only: bool = False) -> TraceResult:
@@ -429,3 +447,6 @@ def best_by_person(exposures: Iterable[Exposure]) -> dict[tuple[int, int], list[
     for items in grouped.values():
         items.sort(key=Exposure.rank_key, reverse=True)
     return grouped
+
+
+replica_reads_in(globals(), "trace")  # issue 13 item 5: the co-presence queries may read from the replica

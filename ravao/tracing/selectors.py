@@ -6,18 +6,25 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ravao.accounts.models import Role, User
 from ravao.accounts.selectors import venues_served_by
+from ravao.db.replica import replica_reads_in  # issue 13 item 5
 from ravao.lib.ids import normalise_id_number
 from ravao.lib.phone import normalise_phone
 from ravao.lib.text import name_initials
 from ravao.people.models import Person
 from ravao.people.selectors import person_by_phone_or_id, persons_for_phone, persons_named
 from ravao.places.models import Area, Venue
-from ravao.tracing.engine import TIER_RANK, Exposure, IndexCase, TraceResult, Visit, best_by_person, trace
+from ravao.tracing.engine import (
+    TIER_RANK,
+    Exposure,
+    IndexCase,
+    TraceResult,
+    Visit,
+    best_by_person,
+    visits_in_window,
+)
 from ravao.tracing.explain import reason
 from ravao.tracing.models import Alert, Case, Contact
 
@@ -56,10 +63,11 @@ class TimelineVisit:
 
 
 def case_timeline(case: Case) -> list[TimelineVisit]:
-    """The case's visits in the window, oldest first, with the estimated ends marked."""
-    visits: list[Visit] = trace(
-        [IndexCase(case.pk, case.person_id, case.window_start, case.window_end)]
-    ).visits.get(case.pk, [])
+    """The case's visits in the window, oldest first, with the estimated ends marked: the case person's own
+    check-ins, never a co-presence search (the page does not re-run `trace()`, issue 13 item 3)."""
+    visits: list[Visit] = visits_in_window(
+        IndexCase(case.pk, case.person_id, case.window_start, case.window_end)
+    )
     venues = Venue.objects.in_bulk({v.venue_id for v in visits})
     areas = Area.objects.in_bulk({v.area_id for v in visits if v.area_id})
     return [
@@ -115,56 +123,6 @@ def grouped_contacts(contacts: list[Contact]) -> list[ContactGroup]:
             groups[key] = ContactGroup(contact.venue, contact.area if contact.same_area else None, [])
         groups[key].contacts.append(contact)
     return list(groups.values())
-
-
-EXPORT_HEADERS = [
-    "generation",
-    "tier",
-    "overlap_minutes",
-    "reason",
-    "full_name",
-    "phone",
-    "venue_code",
-    "venue",
-    "area",
-    "contact_in",
-    "contact_out",
-    "contact_estimated",
-    "case_in",
-    "case_out_with_buffer",
-    "decision",
-    "followup",
-]
-
-
-def _local(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
-
-def export_rows(case: Case, contacts: list[Contact] | None = None) -> list[list[Any]]:
-    rows = []
-    for c in case_contacts(case) if contacts is None else contacts:
-        rows.append(
-            [
-                f"F{c.generation}",
-                c.get_tier_display(),
-                c.overlap_minutes,
-                c.reason,  # type: ignore[attr-defined]
-                c.person.full_name,
-                c.person.phone or c.person.claimed_phone or "",  # a claim (issue 9): unverified
-                c.venue.code,
-                c.venue.name,
-                c.area.name if c.area else "",
-                _local(c.contact_start),
-                _local(c.contact_end),
-                _("yes") if c.contact_estimated else "",
-                _local(c.source_start),
-                _local(c.source_end),
-                c.get_decision_display(),
-                c.get_followup_display(),
-            ]
-        )
-    return rows
 
 
 def graph_data(case: Case) -> dict[str, Any]:
@@ -284,3 +242,6 @@ def ranked_contacts(
         out.append(RankedContact(person_id, generation, via_person, e, venues[e.visit.venue_id], area, text))
     out.sort(key=lambda c: c.exposure.rank_key(), reverse=True)
     return out
+
+
+replica_reads_in(globals(), "search_persons")  # issue 13 item 5: the search may read from the replica

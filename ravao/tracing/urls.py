@@ -1,6 +1,14 @@
 from django.urls import path
 
-from ravao.tracing import views, views_clusters, views_followup, views_labs, views_messages
+from ravao.tracing import (
+    views,
+    views_clusters,
+    views_exports,
+    views_followup,
+    views_labs,
+    views_messages,
+    views_triage,
+)
 
 app_name = "tracing"
 urlpatterns = [
@@ -11,15 +19,26 @@ urlpatterns = [
     path("cases/<int:case_id>/trace/", views.case_retrace, name="case_trace"),
     path("cases/<int:case_id>/f2/", views.case_f2, name="case_f2"),
     path("cases/<int:case_id>/alerts/", views.case_alerts, name="case_alerts"),
+    path("cases/<int:case_id>/contacts/bulk/", views_triage.case_contacts_bulk, name="case_contacts_bulk"),
     path("cases/<int:case_id>/close/", views.case_close_view, name="case_close"),
     path("cases/<int:case_id>/graph.json", views.case_graph, name="case_graph"),
-    path("cases/<int:case_id>/contacts.<str:fmt>", views.case_export, name="case_export"),
+    path("cases/<int:case_id>/contacts.<str:fmt>", views_exports.case_contacts_export, name="case_export"),
     path("contacts/<int:contact_id>/decision/", views.contact_decision, name="contact_decision"),
     path("contacts/<int:contact_id>/followup/", views.contact_followup, name="contact_followup"),
     path("requests/", views.case_requests, name="requests"),
     path("requests/<int:request_id>/decide/", views.case_request_decision, name="request_decide"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/read/", views.alert_read, name="alert_read"),
+    # Exports and import files for other systems (issue 11, item 6).
+    path("cases/<int:case_id>/exports/", views_exports.case_exports, name="case_exports"),
+    path(
+        "cases/<int:case_id>/exports/sormas-participants-<int:venue_id>.csv",
+        views_exports.case_sormas_participants,
+        name="case_sormas_participants",
+    ),
+    path("cases/<int:case_id>/exports/<str:name>", views_exports.case_interop, name="case_interop"),
+    path("exports/", views_exports.scope_exports, name="exports"),
+    path("exports/contacts.<str:fmt>", views_exports.scope_contacts_export, name="scope_export"),
     # Clusters and the outbreak overview (issue 11, items 4–5).
     path("clusters/", views_clusters.cluster_list, name="clusters"),
     path("clusters/<int:cluster_id>/", views_clusters.cluster_detail, name="cluster"),

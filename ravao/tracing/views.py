@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ravao.accounts.models import Role, User
-from ravao.lib.exports import write_csv, write_xlsx
 from ravao.lib.ids import mask_id_number
 from ravao.lib.phone import mask_phone
 from ravao.notifications.selectors import deliveries
@@ -63,7 +62,6 @@ from ravao.tracing.services import (
     case_trace,
     contact_decide,
     contact_set_followup,
-    contacts_audit_shown,
 )
 from ravao.tracing.windows import proposed_window
 
@@ -314,29 +312,28 @@ def case_request_decision(request: HttpRequest, request_id: int) -> HttpResponse
 @tracer_required
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = access_case(_user(request), case_id)
-    contacts = selectors.case_contacts(case)
-    f1 = [c for c in contacts if c.generation == 1]
-    f2 = [c for c in contacts if c.generation == 2]
-    _audit(request, "case.view", case=case, person_id=case.person_id, details={"contacts": len(contacts)})
-    # Every contact on the page is a person whose data the officer sees: one row each, per case and day.
-    contacts_audit_shown(
+    """The case: window, timeline (the case's own check-ins, never a re-trace), and one page of its
+    contacts, filtered and ranked by the database (issue 11 item 1, issue 13 item 3): the number of
+    queries does not grow with the number of contacts, and only the rows shown are explained and audited."""
+    # Imported here: views_triage builds on this module's decorators.
+    from ravao.tracing.views_triage import contact_list
+
+    user = _user(request)
+    case = access_case(user, case_id)
+    listing = contact_list(request, case, user=user)
+    counts = listing["counts"]
+    _audit(
+        request,
+        "case.view",
         case=case,
-        contacts=contacts,
-        action="tracing.contact_view",
-        acting_user=_user(request),
-        request=request,
+        person_id=case.person_id,
+        details={"contacts": counts.f1 + counts.f2, "shown": len(listing["rows"])},
     )
     local = timezone.localtime
     context = {
-        "case": case,
+        **listing,
         "timeline": selectors.case_timeline(case),
-        "groups": selectors.grouped_contacts(f1),
-        "f1_count": len(f1),
-        "f1_confirmed": sum(1 for c in f1 if c.decision == Contact.Decision.CONFIRMED),
-        "f2": f2,
         "window_form": WindowForm(initial={"start": local(case.window_start), "end": local(case.window_end)}),
-        "followups": Contact.FollowUp.choices,
         "alerts": _with_deliveries(list(case.alerts.select_related("venue"))),
     }
     return render(request, "tracing/case_detail.html", context)
@@ -380,7 +377,7 @@ def case_retrace(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _open_case(request, case_id)
     counts = case_trace(case=case, acting_user=_user(request), request=request)
     messages.success(request, _("Traced again: %(created)d new, %(removed)d removed.") % counts)
-    return _back(case, "f1")
+    return _back(case, "contacts")
 
 
 @tracer_required
@@ -416,36 +413,6 @@ def case_graph(request: HttpRequest, case_id: int) -> JsonResponse:
     case = access_case(_user(request), case_id)
     _audit(request, "case.graph", case=case, person_id=case.person_id)
     return JsonResponse(selectors.graph_data(case))
-
-
-@tracer_required
-@require_GET
-def case_export(request: HttpRequest, case_id: int, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    case = access_case(_user(request), case_id)
-    contacts = selectors.case_contacts(case)
-    rows = selectors.export_rows(case, contacts)
-    headers = selectors.EXPORT_HEADERS
-    _audit(request, f"export.{fmt}", case=case, person_id=case.person_id, details={"rows": len(rows)})
-    contacts_audit_shown(
-        case=case,
-        contacts=contacts,
-        action="tracing.contact_export",
-        acting_user=_user(request),
-        request=request,
-    )
-    name = f"ravao-case-{case.pk}-contacts-{timezone.localdate():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(write_csv(rows, headers), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            write_xlsx(rows, headers, sheet_title=f"F0 {case.pk}"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- contacts ----------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from ravao.checkins.models import CheckIn, SheetImport
-from ravao.checkins.sheets import TEMPLATE_HEADERS, read_sheet
+from ravao.checkins.sheets import TEMPLATE_HEADERS, SheetError, read_sheet, sheet_import, sheet_preview
 from ravao.people.selectors import person_by_phone_or_id
 from ravao.privacy.models import AuditEvent
 from ravao.test import RavaoTestCase
@@ -79,6 +79,16 @@ class SheetTests(RavaoTestCase):
         response = self.upload(data)
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "đã được nhập", status_code=400)
+        self.assertEqual(SheetImport.objects.count(), 1)
+
+    def test_the_service_refuses_a_file_already_imported(self) -> None:
+        """The check lived in the view: another caller of `sheet_preview` (the API, a command) would have
+        previewed an imported file again. The service refuses it, whoever calls it."""
+        data = sheet_csv(self.good_rows())
+        sheet = sheet_preview(data=data, filename="a.csv", user=self.alice, now=timezone.now())
+        sheet_import(sheet=sheet, user=self.alice, now=timezone.now())
+        with self.assertRaisesMessage(SheetError, "đã được nhập"):
+            sheet_preview(data=data, filename="again.csv", user=self.alice, now=timezone.now())
         self.assertEqual(SheetImport.objects.count(), 1)
 
     def test_an_xlsx_with_real_dates_is_read(self) -> None:

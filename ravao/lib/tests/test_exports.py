@@ -10,12 +10,23 @@ from openpyxl import load_workbook
 from ravao.lib.exports import neutralise, write_csv, write_xlsx
 
 PAYLOADS = ['=HYPERLINK("http://evil","x")', "+84912345678", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+# The full-width forms an East Asian input method types (issue 11, item 6).
+FULL_WIDTH = ['＝HYPERLINK("http://evil")', "＋1", "－1", "＠SUM(A1)"]
 
 
 class NeutraliseTest(SimpleTestCase):
     def test_it_prefixes_every_dangerous_start(self) -> None:
         for payload in PAYLOADS:
             self.assertEqual(neutralise(payload), "'" + payload)
+
+    def test_it_prefixes_full_width_formula_starts(self) -> None:
+        for payload in FULL_WIDTH:
+            self.assertEqual(neutralise(payload), "'" + payload)
+            rows = list(csv.reader(io.StringIO(write_csv([[payload]], ["h"]).decode("utf-8-sig"))))
+            self.assertEqual(rows[1], ["'" + payload])
+            sheet = load_workbook(io.BytesIO(write_xlsx([[payload]], ["h"], "s"))).active
+            assert sheet is not None
+            self.assertEqual(sheet["A2"].value, "'" + payload)
 
     def test_it_leaves_safe_values_alone(self) -> None:
         for value in ["Nguyễn Văn An", "0912345678", "", "a=b", 42, None, 1.5]:

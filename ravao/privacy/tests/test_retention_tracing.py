@@ -146,6 +146,9 @@ class PurgeKeepsTracingRecordsTests(TracingTestCase):
         before = table_counts()
         with (
             mock.patch.object(retention, "_delete_batch", dies_in_batch_two),
+            # On PostgreSQL whole days of check-ins are dropped before the batches (issue 13); this test is
+            # about the batches: the drops' own counts are tested in checkins/tests/test_partitions.py.
+            mock.patch.object(retention, "partitions_drop_before", lambda **kwargs: []),
             self.assertRaises(RuntimeError),
         ):
             self.purge(timezone.now() + timedelta(days=30), batch_size=1)
@@ -154,4 +157,5 @@ class PurgeKeepsTracingRecordsTests(TracingTestCase):
         run = PurgeRun.objects.get()
         self.assertIsNone(run.finished_at)
         self.assertEqual(non_zero(run.counts), gone)
-        self.assertEqual(sum(gone.values()), 1)  # batch one (a single row) and nothing else
+        # batch one (a single row, with its client key on PostgreSQL: partitions.py) and nothing else
+        self.assertEqual(sum(n for label, n in gone.items() if label != "checkins.CheckInClientKey"), 1)

@@ -125,7 +125,7 @@ class TracingInChromium(ChromiumTestCase):
         page.wait_for_url("**/tracing/cases/*/")
 
         # Ranked and explained, grouped by venue/area; the other line is not a contact.
-        rows = page.locator("#f1 tr.contact")
+        rows = page.locator("#contacts tr.contact")
         self.assertEqual(rows.count(), 3)
         self.assertIn("Trần Thị Bình", rows.nth(0).inner_text())
         self.assertIn("Same production line, 7 h overlap", rows.nth(0).locator(".reason").inner_text())
@@ -135,7 +135,7 @@ class TracingInChromium(ChromiumTestCase):
             "checked in 50 min after the case left, no overlap", rows.nth(2).locator(".reason").inner_text()
         )
         self.assertNotIn("Lê Văn Cường", page.locator("main").inner_text())
-        groups = page.locator("#f1 h3.group").all_inner_texts()
+        groups = page.locator("#contacts h3.group").all_inner_texts()
         self.assertEqual(groups, ["Công ty May Hạ Bằng · Dây chuyền 1", "Chợ Liên Quan"])
         page.wait_for_selector("#contact-graph[data-ready='4']")
 
@@ -149,8 +149,8 @@ class TracingInChromium(ChromiumTestCase):
         self.assert_accessible(page, "the case page")
         data = Path(download.value.path()).read_text(encoding="utf-8-sig")
         exported = list(csv.reader(io.StringIO(data)))
-        self.assertEqual([r[5] for r in exported[1:]], ["0912000002", "0912000004", "0912000005"])
-        self.assertEqual(exported[1][1:4], ["High", "420", "Same production line, 7 h overlap"])
+        self.assertEqual([r[6] for r in exported[1:]], ["0912000002", "0912000004", "0912000005"])
+        self.assertEqual(exported[1][10:14], ["High", "420", "Công ty May Hạ Bằng", "Dây chuyền 1"])
         (confirmed,) = Contact.objects.filter(decision=Contact.Decision.CONFIRMED)
         self.assertEqual(confirmed.person, self.worker)
         print(f"\npositive → ranked, explained, exported list: {elapsed:.1f} s of clicking")

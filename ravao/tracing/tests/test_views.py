@@ -257,14 +257,14 @@ class TracingViewTest(TracingTestCase):
         response = self.client.get(f"/tracing/cases/{case.pk}/contacts.csv")
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-        self.assertEqual(rows[0][:4], ["generation", "tier", "overlap_minutes", "reason"])
-        self.assertEqual(rows[1][4], '\'=HYPERLINK("http://evil")')
-        self.assertIn("production line", rows[1][3])
+        self.assertEqual(rows[0][:4], ["Case no.", "Generation", "Full name", "Year of birth"])
+        self.assertEqual(rows[1][2], '\'=HYPERLINK("http://evil")')
+        self.assertEqual(rows[1][13], "Dây chuyền 1")
         response = self.client.get(f"/tracing/cases/{case.pk}/contacts.xlsx")
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet is not None
-        self.assertEqual(sheet["E2"].value, '\'=HYPERLINK("http://evil")')
-        self.assertEqual(sheet["E2"].data_type, "s")
+        self.assertEqual(sheet["C2"].value, '\'=HYPERLINK("http://evil")')
+        self.assertEqual(sheet["C2"].data_type, "s")
         self.assertEqual(
             AuditEvent.objects.filter(action__startswith="export.", reason=f"case:{case.pk}").count(), 2
         )
