@@ -37,11 +37,13 @@ def raw_insert(request: HttpRequest) -> HttpResponse:
         # Values adapted as the ORM would (SQLite keeps UUIDs as hex text and times as text).
         client_id = CheckIn._meta.get_field("client_id").get_db_prep_value(uuid.uuid4(), connection)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
+        # A closed visit: thousands of open ones for the same person made that person's next check-in
+        # (a gate scan or a one-tap of the run) close them all in one UPDATE, which stalled a whole run.
         cursor.execute(
-            "INSERT INTO checkins_checkin (client_id, person_id, venue_id, checked_in_at,"
+            "INSERT INTO checkins_checkin (client_id, person_id, venue_id, checked_in_at, checked_out_at,"
             " checked_out_estimated, method, status_at_entry, created_at)"
-            " VALUES (%s, %s, %s, %s, false, 'bench', '', %s)",
-            [client_id, *_TARGET, now, now],
+            " VALUES (%s, %s, %s, %s, %s, false, 'bench', '', %s)",
+            [client_id, *_TARGET, now, now, now],
         )
     return HttpResponse("ok", content_type="text/plain", status=201)
 

@@ -16,11 +16,12 @@ from ninja.security import APIKeyCookie
 
 from ravao.api.integration import router as integration_router
 from ravao.checkins.models import CheckIn
+from ravao.checkins.onetap import OneTap, checkin_one_tap
 from ravao.checkins.selectors import latest_declarations, person_visits
-from ravao.checkins.visits import checkin_household, checkin_self_scan
-from ravao.people.devices import COOKIE_NAME, device_from_request
+from ravao.checkins.visits import checkin_household
+from ravao.people.devices import COOKIE_NAME, device_key_from_request
 from ravao.people.models import Device
-from ravao.people.selectors import declaration_is_fresh, household_members, person_latest_declaration
+from ravao.people.selectors import declaration_is_fresh, device_by_key, household_members, person_status
 from ravao.places.models import Area, Venue
 from ravao.places.selectors import scan_target
 
@@ -40,12 +41,14 @@ api = NinjaAPI(
 
 
 class DeviceCookie(APIKeyCookie):
-    """The visitor's remembered device (the same signed cookie as the pages); CSRF-checked."""
+    """The visitor's remembered device (the same signed cookie as the pages); CSRF-checked. Only the
+    signature is checked here: the device is read by the endpoint, the one-tap check-in together with
+    everything else it needs in one query (`checkins.onetap`)."""
 
     param_name = COOKIE_NAME
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Device | None:
-        return device_from_request(request)
+    def authenticate(self, request: HttpRequest, key: str | None) -> str | None:
+        return device_key_from_request(request)
 
 
 class ErrorOut(Schema):
@@ -142,27 +145,43 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> Status[dict[str,
     """One-tap check-in of a remembered device with a fresh declaration. Idempotent on client_id:
     a replay answers 200 with the first check-in, a new one 201. With `members`, the chosen household
     members are checked in too (each with a fresh declaration of their own), listed in `members`."""
-    device: Device = request.auth  # type: ignore[attr-defined]
-    target = scan_target(payload.poster_code)
-    if target is None:
-        return _error(404, "unknown_code", _("This code is unknown or was replaced."))
-    venue, area = target
-    if venue.status != Venue.Status.ACTIVE:
-        return _error(409, "venue_inactive", _("This venue does not accept check-ins now."))
-    person = device.person
+    key: str = request.auth  # type: ignore[attr-defined]
     now = timezone.now()
     if payload.members:
-        return _household_checkin(device, payload, venue=venue, area=area, now=now)
-    declaration = person_latest_declaration(person)
-    if not declaration_is_fresh(declaration, now=now):
-        return _error(409, "declaration_stale", _("Re-confirm your health declaration first."))
-    assert declaration is not None
-    checkin, created, status = checkin_self_scan(
-        device=device, venue=venue, area=area, declaration=declaration, client_id=payload.client_id, at=now
+        device = device_by_key(key)
+        if device is None:
+            raise AuthenticationError
+        target = scan_target(payload.poster_code)
+        if target is None:
+            return _error(404, "unknown_code", _("This code is unknown or was replaced."))
+        if target[0].status != Venue.Status.ACTIVE:
+            return _error(409, "venue_inactive", _("This venue does not accept check-ins now."))
+        return _household_checkin(device, payload, venue=target[0], area=target[1], now=now)
+
+    def status_of(read: OneTap) -> str:
+        # "" refuses: the answer is chosen below from the same read.
+        if read.venue is None or read.venue.status != Venue.Status.ACTIVE:
+            return ""
+        if not declaration_is_fresh(read.declaration, now=now):
+            return ""
+        return person_status(read.person, read.declaration, now=now)
+
+    # Four round trips: read and lock, one write, BEGIN and COMMIT (checkins/onetap.py).
+    read, checkin, created = checkin_one_tap(
+        device_key=key, code=payload.poster_code, client_id=payload.client_id, at=now, status_of=status_of
     )
-    if checkin.person_id != person.pk:
+    if read is None:
+        raise AuthenticationError  # a forgotten or unknown device: the same 401 as no cookie
+    if read.venue is None:
+        return _error(404, "unknown_code", _("This code is unknown or was replaced."))
+    if read.venue.status != Venue.Status.ACTIVE:
+        return _error(409, "venue_inactive", _("This venue does not accept check-ins now."))
+    if checkin is None:
+        return _error(409, "declaration_stale", _("Re-confirm your health declaration first."))
+    if checkin.person_id != read.person.pk:
         # Someone else's client_id: answer as if unknown rather than reveal another visit.
         return _error(409, "client_id_taken", _("Use a new client_id."))
+    status = status_of(read) or checkin.status_at_entry
     return Status((201 if created else 200), _checkin_out(checkin, status=status, created=created))
 
 
@@ -214,7 +233,9 @@ def _household_checkin(
 
 @api.get("/me/visits", auth=DeviceCookie(), response=list[CheckInOut], tags=["personal"])
 def my_visits(request: HttpRequest) -> list[dict[str, Any]]:
-    device: Device = request.auth  # type: ignore[attr-defined]
+    device = device_by_key(request.auth)  # type: ignore[attr-defined]
+    if device is None:
+        raise AuthenticationError  # a forgotten or unknown device: the same 401 as no cookie
     return [
         _checkin_out(v, status=v.status_at_entry, created=False)
         for v in person_visits(device.person, device=device)[:200]

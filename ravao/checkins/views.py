@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ravao.checkins.models import CheckIn
-from ravao.checkins.selectors import latest_declarations, open_household_visits_at, open_visit_at
+from ravao.checkins.onetap import OneTap, checkin_one_tap, onetap_read
+from ravao.checkins.selectors import latest_declarations, open_household_visits_at
 from ravao.checkins.visits import (
     checkin_checkout,
     checkin_household,
@@ -27,7 +28,7 @@ from ravao.checkins.visits import (
     household_client_id,
 )
 from ravao.people import conf as people_conf
-from ravao.people.devices import device_from_request, remember_device
+from ravao.people.devices import device_from_request, device_key_from_request, remember_device
 from ravao.people.forms import DeclarationForm, ProfileForm
 from ravao.people.models import Device, HealthDeclaration, Person, PhoneVerification
 from ravao.people.selectors import (
@@ -156,35 +157,71 @@ def _checkout(
     return render(request, "checkins/left.html", {"venue": venue, "checkin": inside})
 
 
+def _one_tap(request: HttpRequest, code: str, device_key: str) -> HttpResponse | None:
+    """The one-tap POST of a known phone with a fresh declaration, in four round trips
+    (`checkins.onetap`). None when it does not apply (no such device, unknown code, inactive venue, stale
+    declaration): the general page below answers those as before."""
+    now = timezone.now()
+
+    def status_of(read: OneTap) -> str:
+        if read.venue is None or read.venue.status != Venue.Status.ACTIVE:
+            return ""
+        if not declaration_is_fresh(read.declaration, now=now):
+            return ""
+        return person_status(read.person, read.declaration, now=now)
+
+    read, checkin, created = checkin_one_tap(
+        device_key=device_key,
+        code=code,
+        client_id=_parse_client_id(request.POST.get("client_id")),
+        at=now,
+        status_of=status_of,
+    )
+    if read is None or checkin is None:
+        return None
+    if checkin.person_id != read.person.pk:
+        return redirect(request.path)  # someone else's client id: the page again, as if nothing was there
+    status = status_of(read) if created else (checkin.status_at_entry or status_of(read))
+    return _confirmation(request, checkin, person=read.person, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def scan(request: HttpRequest, code: str) -> HttpResponse:
     """The page behind a poster's QR code. What it offers depends on who scans:
     a new device → profile + declaration; a known one → one tap (or a one-tap re-confirmation of an
     old declaration); someone already inside → check out."""
-    target = scan_target(code)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    device_key = device_key_from_request(request)
+    if device_key and action == "checkin" and request.POST.get("household") != "1":
+        response = _one_tap(request, code, device_key)
+        if response is not None:
+            return response
+    # A known phone: device, person, latest declaration, the code's venue and the open visits in one query.
+    read = onetap_read(device_key=device_key, code=code) if device_key else None
+    target = scan_target(code) if read is None else (read.venue, read.area) if read.venue else None
     if target is None:
         return render(request, "checkins/unknown_code.html", {"code": code}, status=404)
     venue, area = target
     if venue.status != Venue.Status.ACTIVE:
         return render(request, "checkins/venue_inactive.html", {"venue": venue}, status=409)
-    device = device_from_request(request)
-    if device is None:
+    if read is None:
         return _first_visit(request, venue=venue, area=area)
-    person = device.person
+    device, person = read.device, read.person
+    request._ravao_device = device  # type: ignore[attr-defined]  # as device_from_request caches it
     now = timezone.now()
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    inside = open_visit_at(person, venue_id=venue.pk)
+    inside = read.inside()
 
     if action == "checkout":
         return _checkout(request, venue=venue, device=device, inside=inside, now=now)
 
-    declaration = person_latest_declaration(person)
+    declaration = read.declaration
     # Households (issue 9): the owner phone's members, checked in together with one tap (looked up only
-    # for a household tap: a plain one-tap costs no extra query).
+    # when the person has any: a plain one-tap costs no extra query).
+    household = household_members(person) if device.is_owner and read.has_household else []
     household_error = ""
     if device.is_owner and action in ("checkin", "reconfirm") and request.POST.get("household") == "1":
         response, household_error = _record_household(
-            request, venue=venue, area=area, device=device, household=household_members(person), now=now
+            request, venue=venue, area=area, device=device, household=household, now=now
         )
         if response is not None:
             return response
@@ -197,8 +234,18 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
             answers=Answers.from_declaration(declaration),
             client_id=_parse_client_id(request.POST.get("client_id")), now=now,
         )  # fmt: skip
-    form = DeclarationForm(request.POST if action == "update" else None, initial=_initial(declaration))
-    if action == "update" and form.is_valid():
+    fresh = declaration_is_fresh(declaration, now=now)
+    show_form = action == "update" or declaration is None
+    # The declaration form is rendered only when it can be used now (issue 13: it was most of the page's
+    # cost, rendered into a closed <details>): asked for, missing, invalid, or next to a re-confirmation.
+    # A fresh declaration's page links to ?update=1 instead.
+    with_form = show_form or bool(request.GET.get("update")) or not fresh
+    form = (
+        DeclarationForm(request.POST if action == "update" else None, initial=_initial(declaration))
+        if with_form
+        else None
+    )
+    if action == "update" and form is not None and form.is_valid():
         return _declare_and_record(
             request, venue=venue, area=area, person=person, device=device, answers=form.answers(),
             client_id=_parse_client_id(request.POST.get("client_id")), now=now,
@@ -212,13 +259,13 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
         "client_id": uuid.uuid4(),
         "inside": inside if inside and inside.area_id == (area.pk if area else None) else None,
         "declaration": declaration,
-        "fresh": declaration_is_fresh(declaration, now=now),
+        "fresh": fresh,
         "status": person_status(person, declaration, now=now),
-        "show_form": action == "update" or declaration is None,
-        "household": _household_choices(household_members(person) if device.is_owner else [], now=now),
+        "show_form": show_form,
+        "household": _household_choices(household, now=now),
         "household_error": household_error,
     }
-    status = 400 if form.errors or household_error else 200
+    status = 400 if (form is not None and form.errors) or household_error else 200
     return render(request, "checkins/known_visitor.html", context, status=status)
 
 

@@ -72,6 +72,12 @@ def estimate_end(*, venue: Venue, checked_in_at: datetime, shifts: list[Shift] |
 
 
 def _close_open_visits(*, person: Person, at: datetime, exclude_venue_id: int | None = None) -> None:
+    close_open_visits_orm(person=person, at=at, exclude_venue_id=exclude_venue_id)
+
+
+def close_open_visits_orm(
+    *, person: Person, at: datetime, exclude_venue_id: int | None = None, keep_pk: int | None = None
+) -> None:
     """Close the person's open visits: a check-in elsewhere means they left, at the latest, now.
 
     The partial index `checkin_open` makes this a tiny lookup; a person rarely has more than one.
@@ -87,6 +93,8 @@ def _close_open_visits(*, person: Person, at: datetime, exclude_venue_id: int | 
         .filter(person=person, checked_out_at__isnull=True)
         .select_related("venue")
     )
+    if keep_pk is not None:
+        open_visits = open_visits.exclude(pk=keep_pk)  # the one-tap path's own new check-in (onetap.py)
     for visit in open_visits:
         if visit.venue_id == exclude_venue_id:
             # Moving to another area of the same venue: a real exit from the previous area.

@@ -29,6 +29,7 @@ from ravao.checkins.gate.scans import (
     scan_key,
 )
 from ravao.checkins.models import CardMismatch, CheckIn, CheckInFlag, GateScan
+from ravao.checkins.onetap import checkins_close_many
 from ravao.checkins.selectors import (
     gate_recent_scans,
     gate_scans_known,
@@ -392,7 +393,7 @@ def _write(
     its start (IMMEDIATE)."""
     CheckIn.objects.bulk_create(moves.new_checkins)
     if moves.closed:
-        CheckIn.objects.bulk_update(list(moves.closed.values()), ["checked_out_at", "checked_out_estimated"])
+        checkins_close_many(list(moves.closed.values()))
     _write_late_flags(items, staff=staff, now=now)
     if mismatches:
         CardMismatch.objects.bulk_create(mismatches)

@@ -140,8 +140,9 @@ class DatabaseOutageTests(RavaoTestCase):
         self.assertEqual(response.json()["code"], "unavailable")
 
     def test_the_api_answers_503_when_authentication_cannot_reach_the_database(self) -> None:
-        """issue 12, finding 9: the device look-up itself fails (the first query of a check-in)."""
-        with mock.patch("ravao.api.api.device_from_request", side_effect=OperationalError("gone")):
+        """issue 12, finding 9: the device look-up itself fails (the first query of a check-in, which reads
+        the device with everything else since issue 13: `onetap_read`)."""
+        with mock.patch("ravao.checkins.onetap.onetap_read", side_effect=OperationalError("gone")):
             response = self.device_client().post(
                 "/api/v1/checkins",
                 {"poster_code": self.venue_a.qr_code, "client_id": self.new_client_id()},

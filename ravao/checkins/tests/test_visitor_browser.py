@@ -82,3 +82,24 @@ class VisitorPagesInChromium(ChromiumTestCase):
         page.wait_for_load_state()
         self.assertIn("Vui lòng trả lời câu hỏi này: Có hoặc Không.", page.content())
         page.screenshot(path=str(SCREENS / "first-visit-unanswered.png"), full_page=True)
+
+    def test_the_landing_page_offers_one_tap_and_the_form_only_when_asked(self) -> None:
+        """issue 13, item 1: a known phone's landing page carries no declaration form for a fresh
+        declaration (a link asks for it); the tap checks in; `?update=1` shows the form, accessible."""
+        person = make_person()
+        device = device_register(person=person, owner=True)
+        page = self.utc_phone(_signed(str(device.key)))
+        page.goto(f"{self.live_server_url}/v/{self.venue.qr_code}")
+        self.assertEqual(page.locator('input[name="fever"]').count(), 0)
+        self.assert_accessible(page, "landing known phone")
+        page.screenshot(path=str(SCREENS / "landing-known-phone.png"), full_page=True)
+        page.locator('a[href="?update=1#update"]').click()
+        page.wait_for_selector('input[name="fever"]')
+        self.assertEqual(page.locator("details#update[open]").count(), 1)
+        self.assert_accessible(page, "landing update form")
+        page.screenshot(path=str(SCREENS / "landing-update-form.png"), full_page=True)
+        page.goto(f"{self.live_server_url}/v/{self.venue.qr_code}")
+        page.locator('button[type="submit"]', has_text=re.compile("Check in|Vào|Ghi nhận")).first.click()
+        page.wait_for_selector(".ticket")
+        page.screenshot(path=str(SCREENS / "landing-one-tap-confirmation.png"), full_page=True)
+        self.assertEqual(person.checkins.count(), 1)
