@@ -137,7 +137,7 @@ def generate(checkins: int, persons: int, venues: int) -> None:
         FROM generate_series(0, %s - 1) g
         JOIN (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM places_adminunit
               WHERE level = 'commune') c ON c.n = g %% 250
-        """,  # noqa: S608 (constants only)
+        """,
         [venues],
     )
     sql(
@@ -148,7 +148,8 @@ def generate(checkins: int, persons: int, venues: int) -> None:
     sql(
         "INSERT INTO places_shift (name, starts_at, ends_at, venue_id)"
         " SELECT s.name, s.a, s.b, v.id FROM places_venue v CROSS JOIN (VALUES"
-        " ('A', time '06:00', time '14:00'), ('B', time '14:00', time '22:00'), ('C', time '22:00', time '06:00'))"
+        " ('A', time '06:00', time '14:00'), ('B', time '14:00', time '22:00'),"
+        " ('C', time '22:00', time '06:00'))"
         " s(name, a, b) WHERE v.kind = 'factory'"
     )
     sql(
@@ -172,7 +173,7 @@ def generate(checkins: int, persons: int, venues: int) -> None:
         " ORDER BY id) - 1 AS k, id FROM places_area"
     )
     sql(
-        f"CREATE UNLOGGED TABLE bench_other AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id,"  # noqa: S608
+        f"CREATE UNLOGGED TABLE bench_other AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id,"
         f" {stays} AS stay FROM places_venue v WHERE kind <> 'factory'"
     )
     sql("CREATE UNIQUE INDEX ON bench_factory (n); CREATE UNIQUE INDEX ON bench_line (venue_id, k);")
@@ -226,7 +227,8 @@ def generate(checkins: int, persons: int, venues: int) -> None:
             """
             INSERT INTO checkins_checkin (client_id, person_id, venue_id, area_id, checked_in_at,
                 checked_out_at, checked_out_estimated, method, status_at_entry, created_at)
-            SELECT gen_random_uuid(), %(pmin)s + %(workers)s + floor(r.p * (%(persons)s - %(workers)s))::bigint,
+            SELECT gen_random_uuid(),
+                   %(pmin)s + %(workers)s + floor(r.p * (%(persons)s - %(workers)s))::bigint,
                    o.id, NULL, t.at,
                    CASE WHEN r.x < 0.12 OR t.out > now() THEN NULL ELSE t.out END,
                    r.x >= 0.12 AND r.x < 0.28, 'self', 'green', t.at
@@ -251,7 +253,10 @@ def generate(checkins: int, persons: int, venues: int) -> None:
         remaining = checkins - sql("SELECT count(*) FROM checkins_checkin")[0][0]
         print(f"  {checkins - remaining:,} check-ins [{time.perf_counter() - t1:.0f} s]", flush=True)
     sql("ALTER TABLE checkins_checkin ENABLE TRIGGER ALL")
-    sql("SELECT setval(pg_get_serial_sequence('checkins_checkin', 'id'), (SELECT max(id) FROM checkins_checkin))")
+    sql(
+        "SELECT setval(pg_get_serial_sequence('checkins_checkin', 'id'),"
+        " (SELECT max(id) FROM checkins_checkin))"
+    )
     t2 = time.perf_counter()
     sql("SET maintenance_work_mem = '1GB'")
     for _name, definition in indexes:
@@ -342,7 +347,7 @@ class Http:
 
     def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, bytes, float]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (loopback)
+        req = urllib.request.Request(self.base + path, data=body)
         req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         t0 = time.perf_counter()
         try:
@@ -413,7 +418,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         if server.poll() is not None:
             raise SystemExit((ROOT / "var" / "officer-server.log").read_text()[-3000:])
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
             return server
         except urllib.error.HTTPError:
             return server
@@ -456,8 +461,8 @@ def measure(args: argparse.Namespace) -> list[tuple[str, ...]]:
               args.samples, results)  # fmt: skip
         f2 = Contact.objects.filter(case=case, generation=2).count()
         results[-1] = (f"{results[-1][0]}: {f2} F2", *results[-1][1:])
-        timed("province oversight page (50,000 venues)", lambda: get(admin, f"/oversight/units/{province.pk}/"),
-              args.samples, results)  # fmt: skip
+        oversight = f"/oversight/units/{province.pk}/"
+        timed("province oversight page (50,000 venues)", lambda: get(admin, oversight), args.samples, results)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -468,8 +473,9 @@ def measure(args: argparse.Namespace) -> list[tuple[str, ...]]:
     factory_workers = [
         p
         for (p,) in sql(
-            "SELECT DISTINCT person_id FROM checkins_checkin WHERE venue_id = (SELECT min(id) FROM places_venue"
-            " WHERE kind = 'factory') AND checked_in_at >= %s AND checked_in_at < %s ORDER BY 1 LIMIT 50",
+            "SELECT DISTINCT person_id FROM checkins_checkin"
+            " WHERE venue_id = (SELECT min(id) FROM places_venue WHERE kind = 'factory')"
+            " AND checked_in_at >= %s AND checked_in_at < %s ORDER BY 1 LIMIT 50",
             [case.window_start, case.window_end],
         )
     ]
@@ -489,7 +495,9 @@ def measure(args: argparse.Namespace) -> list[tuple[str, ...]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--checkins", type=int, default=10_000_000)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--venues", type=int, default=50_000)

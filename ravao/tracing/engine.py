@@ -358,7 +358,10 @@ def _copresent(
         # of check-ins once there are a few hundred ranges on a small table (seen at 1 M rows).
         lateral = f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} c WHERE {where} OFFSET 0) c"  # noqa: S608
         sql = f"SELECT c.* FROM {ranges_sql} {lateral}"  # noqa: S608
-        out = _fetch_sql(sql, [list(column) for column in zip(*ranges, strict=True)])
+        # Each array goes as one text literal: psycopg's list dumper escapes every element with a regex
+        # (~40 µs a timestamp, 4 a range: a quarter of an F2 over 14 days). ISO timestamps and integers
+        # need no quoting inside an array literal.
+        out = _fetch_sql(sql, [_array_literal(column) for column in zip(*ranges, strict=True)])
         queries = 1
     else:
         ops = connection.ops
@@ -375,6 +378,17 @@ def _copresent(
             out += _fetch_sql(sql, params)
             queries += 1
     return _Rows(out, queries)
+
+
+def _array_literal(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of integers, NULLs and aware datetimes (no element needs quoting)."""
+    return (
+        "{"
+        + ",".join(
+            "NULL" if v is None else v.isoformat() if isinstance(v, datetime) else str(int(v)) for v in values
+        )
+        + "}"
+    )
 
 
 # SQLite allows 32,766 parameters since 3.32 but 999 before: 6 a range, 150 ranges stay under both.

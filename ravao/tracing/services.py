@@ -243,9 +243,13 @@ def _upsert_contacts(
             update_fields=_CONTACT_FIELDS,
         )
     updated = sum(1 for person_id in found if person_id in existing)
-    stale = [p for p, decision in existing.items() if p not in found and decision == Contact.Decision.CANDIDATE]
+    stale = [
+        p for p, decision in existing.items() if p not in found and decision == Contact.Decision.CANDIDATE
+    ]
     removed = (
-        Contact.objects.filter(case=case, generation=generation, person_id__in=stale).delete()[0] if stale else 0
+        Contact.objects.filter(case=case, generation=generation, person_id__in=stale).delete()[0]
+        if stale
+        else 0
     )
     return {"created": len(found) - updated, "updated": updated, "removed": removed}
 
