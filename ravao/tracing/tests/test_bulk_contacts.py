@@ -85,6 +85,5 @@ class BulkContactsTest(TracingTestCase):
         again = case_expand_f2(case=case, acting_user=self.hana)
         self.assertEqual((first["created"], again["created"], again["updated"]), (1, 0, 1))
         self.assertEqual(case.contacts.get(generation=2).pk, f2.pk)
-        self.assertEqual(
-            Contact.objects.filter(pk=f2.via_id).values_list("person", flat=True).get(), self.coworker.pk
-        )
+        via = case.contacts.get(generation=1, f2s=f2)
+        self.assertEqual(via.person_id, self.coworker.pk)
