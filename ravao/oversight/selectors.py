@@ -23,6 +23,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -364,16 +365,22 @@ def idle_venues(
     days = last_days(now, idle_days)
     window_start = day_bounds(days[0])[0]
     cover = coverage(days)
-    scanned_rolled = VenueActivity.objects.filter(last_day__gte=days[0]).values("venue_id")
-    scanned_live = _live_checkins(
-        unit_ids, max(cover.live_from, window_start), day_bounds(days[-1])[1]
-    ).values("venue_id")
+    # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN list only if it expects it to fit in work_mem; right
+    # after a roll-up (50,000 updated VenueActivity rows, statistics not yet refreshed) it expected 500,000
+    # and compared every venue against the whole list: the province page took 49 s at 50,000 venues
+    # (issue 13 item 3). An anti-join per venue is one primary-key look-up whatever the estimates.
+    scanned_rolled = VenueActivity.objects.filter(venue_id=OuterRef("pk"), last_day__gte=days[0])
+    scanned_live = CheckIn.objects.filter(
+        venue_id=OuterRef("pk"),
+        checked_in_at__gte=max(cover.live_from, window_start),
+        checked_in_at__lt=day_bounds(days[-1])[1],
+    )
     return (
         Venue.objects.filter(commune_id__in=unit_ids, status=Venue.Status.ACTIVE)
         .annotate(registered_at=Coalesce("approved_at", "created_at"))
         .filter(registered_at__lt=window_start)
-        .exclude(pk__in=scanned_rolled)
-        .exclude(pk__in=scanned_live)
+        .exclude(Exists(scanned_rolled))
+        .exclude(Exists(scanned_live))
     )
 
 

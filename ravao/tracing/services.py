@@ -194,32 +194,64 @@ def _contact_fields(best: Exposure, all_: list[Exposure]) -> dict[str, Any]:
     }
 
 
+_CONTACT_FIELDS = [
+    "via",
+    "venue",
+    "area",
+    "same_area",
+    "tier",
+    "overlap_minutes",
+    "source_start",
+    "source_end",
+    "source_estimated",
+    "contact_start",
+    "contact_end",
+    "contact_estimated",
+    "exposed_at",
+    "exposures",
+    "updated_at",
+]
+
+
 def _upsert_contacts(
     case: Case, generation: int, found: dict[int, tuple[int | None, list[Exposure]]]
 ) -> dict[str, int]:
     """Store the contacts found (person → (via contact id, exposures best first)), keeping the officer's
-    decisions and follow-up; candidates no longer found are removed."""
-    existing = {c.person_id: c for c in Contact.objects.filter(case=case, generation=generation)}
-    created = updated = 0
-    new_rows = []
-    for person_id, (via_id, exposures) in found.items():
-        fields = _contact_fields(exposures[0], exposures)
-        contact = existing.get(person_id)
-        if contact is None:
-            new_rows.append(
-                Contact(case=case, person_id=person_id, generation=generation, via_id=via_id, **fields)
-            )
-            created += 1
-        else:
-            for name, value in fields.items():
-                setattr(contact, name, value)
-            contact.via_id = via_id
-            contact.save()
-            updated += 1
-    Contact.objects.bulk_create(new_rows)
-    stale = [c.pk for p, c in existing.items() if p not in found and c.decision == Contact.Decision.CANDIDATE]
-    removed = Contact.objects.filter(pk__in=stale).delete()[0] if stale else 0
-    return {"created": created, "updated": updated, "removed": removed}
+    decisions and follow-up; candidates no longer found are removed.
+
+    One INSERT … ON CONFLICT (case, person, generation) DO UPDATE for all of them (issue 13 item 3: a
+    re-trace wrote one UPDATE per contact): the engine's fields are replaced, the officer's columns
+    (decision, follow-up, quarantine, team) are not in the update list, so they stay."""
+    existing = dict(
+        Contact.objects.filter(case=case, generation=generation).values_list("person_id", "decision")
+    )
+    rows = [
+        Contact(
+            case=case,
+            person_id=person_id,
+            generation=generation,
+            via_id=via_id,
+            **_contact_fields(exposures[0], exposures),
+        )
+        for person_id, (via_id, exposures) in found.items()
+    ]
+    if rows:
+        Contact.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["case", "person", "generation"],
+            update_fields=_CONTACT_FIELDS,
+        )
+    updated = sum(1 for person_id in found if person_id in existing)
+    stale = [
+        p for p, decision in existing.items() if p not in found and decision == Contact.Decision.CANDIDATE
+    ]
+    removed = (
+        Contact.objects.filter(case=case, generation=generation, person_id__in=stale).delete()[0]
+        if stale
+        else 0
+    )
+    return {"created": len(found) - updated, "updated": updated, "removed": removed}
 
 
 @transaction.atomic
