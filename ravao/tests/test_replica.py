@@ -132,7 +132,7 @@ class RealReplicaTests(TracingTestCase):
         url = f"/tracing/cases/{self.case.pk}/"
         with CaptureQueriesContext(connections[REPLICA]) as on_replica:
             self.assertEqual(self.client.get(url).status_code, 200)
-        self.assertTrue(checkin_queries(on_replica), "the timeline is traced on the replica")
+        self.assertTrue(checkin_queries(on_replica), "the timeline is read from the replica")
         # The officer re-traces (writes contacts): for the next seconds their reads stay on the primary.
         response = self.client.post(f"{url}trace/")
         self.assertEqual(response.status_code, 302)

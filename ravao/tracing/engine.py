@@ -467,4 +467,4 @@ def best_by_person(exposures: Iterable[Exposure]) -> dict[tuple[int, int], list[
     return grouped
 
 
-replica_reads_in(globals(), "trace")  # issue 13 item 5: the co-presence queries may read from the replica
+replica_reads_in(globals(), "trace", "visits_in_window")  # issue 13 item 5: these reads may use the replica
