@@ -440,7 +440,7 @@ def _person_for(row: dict[str, Any], pick: str) -> Person | None:
     """The person a row opens a case on, after the officer's pick; None when the row is skipped."""
     if row["outcome"] == MATCHED:
         return Person.objects.filter(pk=row["person"]).first()
-    if row["outcome"] == AMBIGUOUS and pick.isdigit() and int(pick) < len(row["candidates"]):
+    if row["outcome"] == AMBIGUOUS and pick.isdecimal() and int(pick) < len(row["candidates"]):
         return Person.objects.filter(pk=row["candidates"][int(pick)]).first()
     if row["outcome"] == NEW and pick != PICK_SKIP:
         year, sex = _born(row["id"])

@@ -62,7 +62,7 @@ def _filters(request: HttpRequest) -> tuple[Team | None, AdminUnit | None]:
         if not raw:
             found.append(None)
             continue
-        if not raw.isdigit():
+        if not raw.isdecimal():
             raise BadFilter(key)
         obj = queryset.filter(pk=int(raw)).first()
         if obj is None:

@@ -43,7 +43,7 @@ class IdListField(forms.Field):
 
     def to_python(self, value: Any) -> list[int]:
         values = [str(v).strip() for v in (value or [])]
-        if any(not v.isdigit() or len(v) > 18 for v in values):
+        if any(not v.isdecimal() or len(v) > 18 for v in values):
             raise forms.ValidationError(_("Select contacts from the list."))
         return [int(v) for v in values]
 
@@ -173,7 +173,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def _back(case: Case, request: HttpRequest, filters: dict[str, str]) -> HttpResponse:
     query = dict(filters)
     page = request.POST.get("page", "")
-    if page.isdigit():
+    if page.isdecimal():
         query["page"] = page
     suffix = f"?{urlencode(query)}" if query else ""
     return redirect(reverse("tracing:case", args=[case.pk]) + suffix + "#contacts")

@@ -329,6 +329,8 @@ class LineListTest(ExportsTestCase):
 
     def test_bad_filters(self) -> None:
         self.assertEqual(self.get(f"/tracing/cases/{self.case.pk}/contacts.csv?team=x").status_code, 400)
+        # "²" passes str.isdigit() but not int(): was a 500
+        self.assertEqual(self.get(f"/tracing/cases/{self.case.pk}/contacts.csv?team=²").status_code, 400)
         self.assertEqual(self.get(f"/tracing/cases/{self.case.pk}/contacts.csv?team=999999").status_code, 404)
         other = AdminUnit.objects.create(code="t-99", name="Xã Khác", level="commune", path="t/99/")
         response = self.get(f"/tracing/cases/{self.case.pk}/contacts.csv?commune={other.pk}")

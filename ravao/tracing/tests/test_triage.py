@@ -293,6 +293,8 @@ class BulkActionTest(TriageTestCase):
         for data in (
             {"action": "promote", "contact": self.picked},
             {"action": "confirmed", "contact": ["1; drop"]},
+            # "²" passes str.isdigit() but not int(): was a 500
+            {"action": "confirmed", "contact": ["²"]},
             {"action": "confirmed"},
             {"action": "assign", "contact": self.picked},
         ):
