@@ -308,7 +308,7 @@ def collation_key(text: str) -> tuple[tuple[tuple[int, int, str], ...], str]:
     * secondary: the decomposed text, so names differing only by their marks still sort the same way
       every time ("Ha" before "Hà")."""
     primary = tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in _NUMBER.split(fold(text)) if part
+        (0, int(part), "") if part.isdecimal() else (1, 0, part) for part in _NUMBER.split(fold(text)) if part
     )
     return primary, unicodedata.normalize("NFD", text.lower())
 

@@ -186,7 +186,7 @@ def rotate_code(request: HttpRequest, venue_id: int) -> HttpResponse:
     area_id = request.POST.get("area")
     area = None
     if area_id:
-        area = access_area(_user(request), int(area_id) if area_id.isdigit() else 0, manage=True)
+        area = access_area(_user(request), int(area_id) if area_id.isdecimal() else 0, manage=True)
         if area.venue_id != venue.pk:
             raise Http404
     if request.POST.get("confirm") != "yes":
@@ -334,7 +334,7 @@ def unit_decide(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     raw_ids = request.POST.getlist("decision")
     raw_unit = request.POST.get("unit", "")
-    if not raw_ids or not all(v.isdigit() for v in raw_ids) or not raw_unit.isdigit():
+    if not raw_ids or not all(v.isdecimal() for v in raw_ids) or not raw_unit.isdecimal():
         messages.error(request, _("Tick at least one line and choose a unit."))
         return redirect("places:unit_decisions")
     decisions = [access_split_decision(user, int(v)) for v in dict.fromkeys(raw_ids)]
