@@ -14,44 +14,26 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
 from django.utils import timezone
 
-from ravao.accounts.models import Role
-from ravao.accounts.services import membership_grant, user_create
-from ravao.browsertest import CHROMIUM, DESKTOP, TIMEOUT_MS, ChromiumTestCase
+from ravao.browsertest import CHROMIUM, DESKTOP, TIMEOUT_MS
 from ravao.checkins.models import CheckIn
 from ravao.people.models import Person
-from ravao.places.models import Area, Venue
-from ravao.test import PASSWORD, make_person, make_units
+from ravao.places.models import Area
+from ravao.test import PASSWORD, make_person
 from ravao.tracing.models import Case, Cluster, Contact
 from ravao.tracing.services import case_open
+from ravao.tracing.tests.browserbase import OFFICER_LOGIN, OfficerInChromium
 
 SCREENS = Path(settings.BASE_DIR) / "test-artifacts" / "screens"
-OFFICER_LOGIN = "0900000006"
 
 
 @pytest.mark.browser
 @unittest.skipUnless(CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium")
 @unittest.skipUnless((Path(settings.BASE_DIR) / "node_modules" / "cytoscape").is_dir(), "run npm ci first")
-class ClustersInChromium(ChromiumTestCase):
+class ClustersInChromium(OfficerInChromium):
     def setUp(self) -> None:
         super().setUp()
-        no_2fa = override_settings(RAVAO_REQUIRE_2FA_FOR_HEALTH_OFFICERS=False, SITE_URL=self.live_server_url)
-        no_2fa.enable()
-        self.addCleanup(no_2fa.disable)
-        self.units = make_units()
-        self.officer = user_create(login=OFFICER_LOGIN, password=PASSWORD, full_name="Hana")
-        membership_grant(user=self.officer, role=Role.HEALTH_OFFICER, unit=self.units["district"])
-        self.factory = Venue.objects.create(
-            code="TT-00001",
-            name="Công ty May Hạ Bằng",
-            kind="factory",
-            commune=self.units["ha_bang"],
-            address="KCN",
-            phone="0243123456",
-            status="active",
-        )
         self.line1 = Area.objects.create(venue=self.factory, name="Dây chuyền 1", kind="line")
         self.day = timezone.localtime().replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=1)
         self.f0 = make_person(name="Nguyễn Văn An", phone="0912000001")
