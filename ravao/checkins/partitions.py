@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -214,6 +215,23 @@ def default_partition_rows() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _indexes_and_foreign_keys(cursor: Any) -> tuple[list[Any], list[Any]]:
+    """The check-in table's indexes (name, definition, primary?, unique?) and its own foreign keys (name,
+    definition): what a conversion recreates on the new table."""
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid), x.indisprimary, x.indisunique "
+        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass(%s)",
+        [TABLE],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s) AND contype = 'f'",
+        [TABLE],
+    )
+    return indexes, cursor.fetchall()
+
+
 def convert_to_partitioned(
     conn: BaseDatabaseWrapper, *, today: date, ahead: int = 7, behind: int = 30
 ) -> None:
@@ -235,18 +253,7 @@ def convert_to_partitioned(
             raise RuntimeError(
                 f"foreign keys still point at {TABLE} (make them db_constraint=False): {referring}"
             )
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(x.indexrelid), x.indisprimary, x.indisunique "
-            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass(%s)",
-            [TABLE],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = to_regclass(%s) AND contype = 'f'",
-            [TABLE],
-        )
-        foreign_keys = cursor.fetchall()
+        indexes, foreign_keys = _indexes_and_foreign_keys(cursor)
         cursor.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
         cursor.execute(
             f"CREATE TABLE {TABLE} (LIKE {old} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS) "
@@ -286,18 +293,7 @@ def convert_to_plain(conn: BaseDatabaseWrapper) -> None:
     """The migration's backward step: the rows back into one plain table with the unique client_id."""
     old = f"{TABLE}_parted"
     with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(x.indexrelid), x.indisprimary, x.indisunique "
-            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = to_regclass(%s)",
-            [TABLE],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = to_regclass(%s) AND contype = 'f'",
-            [TABLE],
-        )
-        foreign_keys = cursor.fetchall()
+        indexes, foreign_keys = _indexes_and_foreign_keys(cursor)
         cursor.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
         cursor.execute(
             f"CREATE TABLE {TABLE} (LIKE {old} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
